@@ -1,0 +1,90 @@
+/**
+ * What a handler works with: the parsed request, the response, the signer's principal, and the
+ * server's state; plus the few ways handlers answer (XML, empty) and read small bodies.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Principal } from './auth/types.js';
+import type { CorsRule } from './cors.js';
+import { errors } from './errors.js';
+import type { Operation } from './operations.js';
+import type { OssRequest } from './request.js';
+import type { Storage } from './storage/storage.js';
+import { isAllowed, ossResource } from './sts/policy.js';
+import { renderXml, type XmlElement } from './xml.js';
+
+/** Settled server settings. */
+export type ServerConfig = {
+  readonly host: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly cors: readonly CorsRule[];
+  /** Milliseconds a callback server gets to answer. */
+  readonly callbackTimeoutMs: number;
+};
+
+/** Per-request handler context. */
+export type Context = {
+  readonly request: OssRequest;
+  readonly response: ServerResponse;
+  readonly storage: Storage;
+  readonly config: ServerConfig;
+  readonly principal: Principal;
+  readonly op: Operation;
+  /** The request body, with fault injection applied. */
+  readonly body: AsyncIterable<Buffer>;
+  /** `host[:port]` the client addressed, for `Location` values. */
+  readonly origin: string;
+};
+
+/** Throws AccessDenied unless the principal's policy allows `action` on the bucket/key. */
+export function authorize(ctx: Context, action: string, bucket: string, key?: string): void {
+  if (!isAllowed(ctx.principal.policy, action, ossResource(bucket, key))) {
+    throw errors.accessDenied('You have no right to access this object because of the STS policy.', {
+      AuthAction: action,
+      AuthResource: ossResource(bucket, key),
+    });
+  }
+}
+
+/** Sends an XML document. */
+export function sendXml(ctx: Context, root: string, children: XmlElement, headers: Record<string, string> = {}, status = 200): void {
+  const body = renderXml(root, children);
+  ctx.response.writeHead(status, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
+  ctx.response.end(body);
+}
+
+/** Sends a response without a body. */
+export function sendEmpty(ctx: Context, status: number, headers: Record<string, string> = {}): void {
+  ctx.response.writeHead(status, { ...headers, 'Content-Length': 0 });
+  ctx.response.end();
+}
+
+/** Reads a body that must be small (XML documents); larger ones are refused before being read. */
+export async function readSmallBody(ctx: Context, limitBytes: number, tooLarge: () => Error): Promise<string> {
+  const declared = Number(ctx.request.headers['content-length'] ?? '0');
+  if (declared > limitBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.body) {
+    size += chunk.length;
+    if (size > limitBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Quoted ETag header value from a stored upper-case hex ETag. */
+export function quoted(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** Strips quotes and upper-cases an ETag for comparison (oss-protocol.md §7). */
+export function normalizeEtag(etag: string): string {
+  return etag.trim().replace(/^"|"$/g, '').toUpperCase();
+}
+
+/** Object key as rendered in XML, URL-encoded when `encoding-type=url` was asked for. */
+export function encodeKey(key: string, urlEncoding: boolean): string {
+  return urlEncoding ? encodeURIComponent(key) : key;
+}

@@ -1,0 +1,162 @@
+/**
+ * One request, start to finish: addressing → CORS preflight or STS → operation → signature →
+ * bucket → policy → fault injection → handler; any failure becomes an OSS `<Error>` document with
+ * the right status (HEAD errors carry it base64-encoded in `x-oss-err`, oss-protocol.md §1.2).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newRequestId, parseRequest } from './addressing.js';
+import { authenticate } from './auth/authenticate.js';
+import type { CredentialResolver } from './auth/types.js';
+import { authorize, type Context, type ServerConfig } from './context.js';
+import { answerPreflight, decorateResponse } from './cors.js';
+import { errors, OssError } from './errors.js';
+import type { Faults, FaultRule } from './faults.js';
+import { handlers } from './handlers/index.js';
+import { ramActions, resolveOperation, type Operation } from './operations.js';
+import type { RequestLog } from './request-log.js';
+import { queryValue, type OssRequest } from './request.js';
+import type { Storage } from './storage/storage.js';
+import { handleStsRequest, type StsDependencies } from './sts/assume-role.js';
+import { renderError } from './xml.js';
+
+/** Everything the dispatcher needs, fixed when the server starts. */
+export type DispatchDeps = {
+  readonly config: ServerConfig;
+  readonly storage: Storage;
+  readonly resolve: CredentialResolver;
+  readonly sts: StsDependencies;
+  readonly faults: Faults | undefined;
+  readonly log: RequestLog | undefined;
+  readonly now: () => number;
+};
+
+/** Per-request facts gathered for the request log. */
+type Trace = { op: string; request: OssRequest | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined };
+
+function isStsCall(request: OssRequest): boolean {
+  if (request.bucket !== undefined || request.key) return false;
+  return queryValue(request, 'Action') !== undefined ||
+    (request.method === 'POST' && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'));
+}
+
+async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps): Promise<void> {
+  let params = request.query;
+  if (request.method === 'POST') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 64 * 1024) throw errors.invalidArgument('The STS request body is too large.', 'Body', String(size));
+      chunks.push(chunk);
+    }
+    // Form bodies use `+` for spaces (unlike OSS query strings), so URLSearchParams is right here.
+    params = [...params, ...new URLSearchParams(Buffer.concat(chunks).toString('utf8'))];
+  }
+  const answer = handleStsRequest({ method: request.method, params, requestId: request.requestId }, deps.sts);
+  const body = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Wraps the body so a `drop` fault destroys the socket after `afterBytes`, and counts bytes. */
+async function* meteredBody(req: IncomingMessage, trace: Trace, dropAfter: number | undefined): AsyncGenerator<Buffer> {
+  if (dropAfter === 0) {
+    req.socket.destroy();
+    throw new Error('fault: socket dropped');
+  }
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    trace.bytesIn += chunk.length;
+    if (dropAfter !== undefined && trace.bytesIn >= dropAfter) {
+      req.socket.destroy();
+      throw new Error('fault: socket dropped mid-body');
+    }
+    yield chunk;
+  }
+}
+
+/** Whether the failure is the client going away (or a `drop` fault), which needs no answer. */
+function isClientGone(req: IncomingMessage, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return req.socket.destroyed || req.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    (error instanceof Error && (error.message === 'aborted' || error.message.startsWith('fault:')));
+}
+
+function sendError(res: ServerResponse, request: OssRequest | undefined, error: OssError, requestId: string, hostId: string): void {
+  const xml = renderError(error, requestId, hostId);
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/xml' };
+  if (error.ec) headers['x-oss-ec'] = error.ec;
+  if (request?.method === 'HEAD') {
+    res.writeHead(error.status, { ...headers, 'x-oss-err': Buffer.from(xml).toString('base64'), 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  res.writeHead(error.status, { ...headers, 'Content-Length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
+async function runOperation(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, trace: Trace, request: OssRequest): Promise<void> {
+  const op: Operation = resolveOperation(request);
+  trace.op = op;
+  const principal = authenticate(request, { resolve: deps.resolve, now: deps.now, region: deps.config.region });
+  const { bucket, key } = request;
+  if (bucket !== undefined && !(await deps.storage.objects.buckets()).includes(bucket)) throw errors.noSuchBucket(bucket);
+  const partNumber = Number(queryValue(request, 'partNumber')) || undefined;
+  const fault: FaultRule | undefined = deps.faults?.match(op, key || undefined, partNumber);
+  const ctx: Context = {
+    request, response: res, storage: deps.storage, config: deps.config, principal, op,
+    body: meteredBody(req, trace, fault?.action === 'drop' ? (fault.afterBytes ?? 0) : undefined),
+    origin: request.headers['host'] ?? deps.config.host,
+  };
+  authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
+  if (fault) {
+    trace.fault = fault.action;
+    if (fault.action === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+    if (fault.action === 'error') {
+      throw new OssError(fault.status ?? 503, fault.code ?? 'ServiceUnavailable', fault.message ?? 'Injected fault: the service is unavailable.');
+    }
+  }
+  await handlers[op](ctx);
+}
+
+/** Handles one OSS or STS request. */
+export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps): Promise<void> {
+  const requestId = newRequestId();
+  const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined };
+  res.setHeader('x-oss-request-id', requestId);
+  res.setHeader('Server', 'AliyunOSS');
+  res.setHeader('Date', new Date(deps.now()).toUTCString());
+  decorateResponse(deps.config.cors, req.headers, res);
+  try {
+    const request = parseRequest(req, requestId);
+    trace.request = request;
+    if (request.method === 'OPTIONS') {
+      trace.op = 'Options';
+      answerPreflight(deps.config.cors, req.headers, res);
+      res.writeHead(200, { 'Content-Length': 0 });
+      res.end();
+    } else if (isStsCall(request)) {
+      trace.op = 'AssumeRole';
+      await answerSts(request, res, deps);
+    } else {
+      await runOperation(req, res, deps, trace, request);
+    }
+  } catch (caught) {
+    if (caught instanceof OssError) trace.code = caught.code;
+    if (res.headersSent || isClientGone(req, caught)) {
+      res.destroy();
+    } else if (caught instanceof OssError) {
+      sendError(res, trace.request, caught, requestId, req.headers.host ?? deps.config.host);
+    } else {
+      console.error(`[oss-local] ${requestId} internal error:`, caught);
+      sendError(res, trace.request, errors.internal(), requestId, req.headers.host ?? deps.config.host);
+    }
+  } finally {
+    trace.status = res.statusCode;
+    const r = trace.request;
+    deps.log?.add({
+      time: new Date(deps.now()).toISOString(), requestId, method: req.method ?? '', op: trace.op, bucket: r?.bucket, key: r?.key || undefined,
+      uploadId: r ? queryValue(r, 'uploadId') : undefined, partNumber: r ? Number(queryValue(r, 'partNumber')) || undefined : undefined,
+      status: req.socket.destroyed && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
+    });
+  }
+}

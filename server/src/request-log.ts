@@ -1,0 +1,63 @@
+/**
+ * A log of every OSS request the server answered (with `--faults`), exposed at `GET /_local/log`
+ * so tests can prove which parts were sent and how often. It is appended to `<data>/requests.log`
+ * and reloaded at start-up, so it spans SIGKILL restarts.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One answered request. */
+export type RequestLogEntry = {
+  readonly time: string;
+  readonly requestId: string;
+  readonly method: string;
+  readonly op: string;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly uploadId: string | undefined;
+  readonly partNumber: number | undefined;
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly bytesIn: number;
+  readonly fault: string | undefined;
+};
+
+/** Append-only request log. */
+export class RequestLog {
+  readonly #file: string;
+  #entries: RequestLogEntry[];
+
+  constructor(dataDir: string) {
+    this.#file = join(dataDir, 'requests.log');
+    let text = '';
+    try {
+      text = readFileSync(this.#file, 'utf8');
+    } catch {
+      // first start
+    }
+    this.#entries = text.split('\n').flatMap((line) => {
+      try {
+        return [JSON.parse(line) as RequestLogEntry];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Records an entry (synchronously, so a SIGKILL right after the answer cannot lose it). */
+  add(entry: RequestLogEntry): void {
+    this.#entries.push(entry);
+    appendFileSync(this.#file, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Entries, optionally from index `since` on. */
+  entries(since = 0): readonly RequestLogEntry[] {
+    return this.#entries.slice(since);
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.#entries = [];
+    appendFileSync(this.#file, '', { flag: 'w' });
+  }
+}
