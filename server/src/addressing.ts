@@ -24,7 +24,7 @@ export function parseQuery(raw: string): QueryParam[] {
   for (const piece of raw.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
-    pairs.push(eq === -1 ? [decode(piece), ''] : [decode(piece.slice(0, eq)), decode(piece.slice(eq + 1))]);
+    pairs.push(eq === -1 ? [decode(piece), ''] : [decode(piece.slice(0, eq)), decode(piece.slice(eq + 1)), true]);
   }
   return pairs;
 }

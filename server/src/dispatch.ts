@@ -40,7 +40,7 @@ function isStsCall(request: OssRequest): boolean {
 }
 
 async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps): Promise<void> {
-  let params = request.query;
+  let params: Array<readonly [string, string]> = request.query.map(([name, value]) => [name, value] as const);
   if (request.method === 'POST') {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -3,8 +3,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-/** One decoded query parameter; `value` is `''` for a bare name such as `?uploads`. */
-export type QueryParam = readonly [name: string, value: string];
+/**
+ * One decoded query parameter; `value` is `''` for a bare name such as `?uploads`. `equals` tells
+ * `?k=` from `?k`: V4 canonical queries differ there between SDKs (oss-protocol.md §11 item 7).
+ */
+export type QueryParam = readonly [name: string, value: string, equals?: boolean];
 
 /** A request after addressing has been resolved (oss-protocol.md §1.1). */
 export type OssRequest = {

@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import { hasQuery, queryValue } from '../request.js';
 import type { OssRequest, QueryParam } from '../request.js';
 import type { AuthOptions, Principal } from './types.js';
-import { parseV1Date, v1Signature, v1StringToSign } from './v1.js';
+import { parseV1Date, signedSubResources, v1Signature, v1StringToSign } from './v1.js';
 import {
   parseV4Authorization,
   parseV4Credential,
@@ -185,12 +185,22 @@ function verifyV4(request: OssRequest, options: AuthOptions, claim: V4Claim): Pr
   }
 
   const { secret, principal } = options.resolve(accessKeyId, claim.securityToken);
-  const canonicalRequest = v4CanonicalRequest({
-    method: request.method, bucket: request.bucket, key: request.key, query: claim.query,
-    headers: request.headers, additionalHeaders, hashedPayload,
-  });
-  const stringToSign = v4StringToSign(claim.dateTime, options.region, canonicalRequest);
-  if (!signaturesMatch(claim.signature, v4Signature(secret, credential.date, options.region, stringToSign))) {
+  const sign = (keepEquals?: (name: string) => boolean) => {
+    const canonical = v4CanonicalRequest({
+      method: request.method, bucket: request.bucket, key: request.key, query: claim.query,
+      headers: request.headers, additionalHeaders, hashedPayload, ...(keepEquals ? { keepEquals } : {}),
+    });
+    const toSign = v4StringToSign(claim.dateTime, options.region, canonical);
+    return { canonical, toSign, ok: signaturesMatch(claim.signature, v4Signature(secret, credential.date, options.region, toSign)) };
+  };
+  // SDKs disagree on an empty value sent as `k=` (§11 item 7): Go signs bare `k`; ali-oss signs
+  // sub-resources bare and plain parameters as `k=`. Accept either reading of the same request.
+  const bare = sign();
+  const asSent = bare.ok || !claim.query.some(([, value, equals]) => value === '' && equals === true)
+    ? bare
+    : sign((name) => !signedSubResources.has(name));
+  const { canonical: canonicalRequest, toSign: stringToSign } = bare;
+  if (!bare.ok && !asSent.ok) {
     // §2.9: V4 mismatches also echo the canonical request, EC 0002-00000201.
     throw errors.signatureDoesNotMatch({
       OSSAccessKeyId: accessKeyId,

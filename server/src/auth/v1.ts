@@ -9,7 +9,7 @@ import type { QueryParam } from '../request.js';
  * Query parameters that take part in the V1 CanonicalizedResource. Copied from go-sdk `oss/conn.go`
  * `signKeyList` (oss-protocol.md §3.1); every other parameter (`prefix`, `max-parts`, …) is unsigned.
  */
-const signedSubResources: ReadonlySet<string> = new Set([
+export const signedSubResources: ReadonlySet<string> = new Set([
   'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete', 'append',
   'tagging', 'objectMeta', 'uploadId', 'partNumber', 'security-token', 'position', 'img', 'style',
   'styleName', 'replication', 'replicationProgress', 'replicationLocation', 'cname', 'bucketInfo', 'comp',

@@ -27,6 +27,8 @@ export type V4CanonicalRequestInput = {
   readonly additionalHeaders: readonly string[];
   /** `x-oss-content-sha256` value, or `UNSIGNED-PAYLOAD`. */
   readonly hashedPayload: string;
+  /** Which empty values sent as `k=` keep the `=` (see {@link v4CanonicalQuery}). @default none */
+  readonly keepEquals?: (name: string) => boolean;
 };
 
 // Encoded keys and header names are pure ASCII, where UTF-16 code unit order equals the byte order that
@@ -51,12 +53,16 @@ export function v4Encode(value: string, keepSlash = false): string {
   return out;
 }
 
-/** Canonical query string: encoded `k=v` (bare `k` for an empty value), sorted by encoded key, `&`-joined. */
-export function v4CanonicalQuery(query: readonly QueryParam[]): string {
+/**
+ * Canonical query string: encoded `k=v`, sorted by encoded key, `&`-joined. An empty value renders
+ * as bare `k` (Go SDKs), unless `keepEquals` says which names sent as `k=` keep the `=`: ali-oss
+ * signs sub-resources bare (`uploads`) but other empty parameters as `prefix=`.
+ */
+export function v4CanonicalQuery(query: readonly QueryParam[], keepEquals?: (name: string) => boolean): string {
   return query
-    .map(([name, value]) => [v4Encode(name), v4Encode(value)] as const)
+    .map(([name, value, equals]) => [v4Encode(name), v4Encode(value), equals === true && keepEquals?.(name) === true] as const)
     .sort(([ka, va], [kb, vb]) => byCodeUnit(ka, kb) || byCodeUnit(va, vb))
-    .map(([name, value]) => (value === '' ? name : `${name}=${value}`))
+    .map(([name, value, equals]) => (value === '' && !equals ? name : `${name}=${value}`))
     .join('&');
 }
 
@@ -81,7 +87,7 @@ export function v4CanonicalRequest(input: V4CanonicalRequestInput): string {
   return [
     input.method.toUpperCase(),
     v4Encode(path, true),
-    v4CanonicalQuery(input.query),
+    v4CanonicalQuery(input.query, input.keepEquals),
     v4CanonicalHeaders(input.headers, input.additionalHeaders),
     input.additionalHeaders.join(';'),
     input.hashedPayload,
