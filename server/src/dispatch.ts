@@ -97,9 +97,10 @@ function sendError(res: ServerResponse, request: OssRequest | undefined, error: 
 async function runOperation(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, trace: Trace, request: OssRequest): Promise<void> {
   const op: Operation = resolveOperation(request);
   trace.op = op;
-  const principal = authenticate(request, { resolve: deps.resolve, now: deps.now, region: deps.config.region });
   const { bucket, key } = request;
+  // OSS reports a missing bucket even to unsigned requests, so this comes before the signature.
   if (bucket !== undefined && !(await deps.storage.objects.buckets()).includes(bucket)) throw errors.noSuchBucket(bucket);
+  const principal = authenticate(request, { resolve: deps.resolve, now: deps.now, region: deps.config.region });
   const partNumber = Number(queryValue(request, 'partNumber')) || undefined;
   const fault: FaultRule | undefined = deps.faults?.match(op, key || undefined, partNumber);
   const ctx: Context = {
@@ -125,7 +126,8 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('Server', 'AliyunOSS');
   res.setHeader('Date', new Date(deps.now()).toUTCString());
-  decorateResponse(deps.config.cors, req.headers, res);
+  // A preflight gets CORS headers only when a rule matches (answerPreflight); everything else always.
+  if (req.method !== 'OPTIONS') decorateResponse(deps.config.cors, req.headers, res);
   try {
     const request = parseRequest(req, requestId);
     trace.request = request;
