@@ -1,0 +1,61 @@
+/**
+ * Server-side copy by parts (UploadPartCopy): no bytes pass through the client, so any object up
+ * to the OSS limits can be copied; the target gets the source's Content-Type and metadata.
+ */
+import type { OssClient } from '../oss/client.js';
+import type { UploadProgress } from '../types.js';
+import { runConcurrently } from './part-queue.js';
+import { effectivePartSize, planParts } from './plan.js';
+import { createProgressReporter, deriveProgress } from './progress.js';
+
+/** Options of `uploader.copy()`. */
+export type CopyOptions = {
+  /** Aborting stops the copy and rejects with `signal.reason`; the multipart upload is aborted on the server. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: UploadProgress) => void;
+};
+
+/** What a finished copy returns. */
+export type CopyResult = { readonly key: string; readonly etag: string; readonly size: number; readonly requestId: string | undefined };
+
+/** Copies `sourceKey` to `targetKey` within the bucket. */
+export async function runCopy(
+  client: OssClient, settings: { partSize: number; concurrency: number }, sourceKey: string, targetKey: string, options: CopyOptions,
+): Promise<CopyResult> {
+  const { signal } = options;
+  const source = await client.headObject(sourceKey, { signal });
+  const partSize = effectivePartSize(source.size, settings.partSize);
+  const plan = source.size === 0 ? [] : planParts(source.size, partSize);
+  const reporter = createProgressReporter(options.onProgress);
+  const etags = new Map<number, string>();
+  const started = Date.now();
+  let doneBytes = 0;
+  const report = (phase: 'uploading' | 'completing' | 'done', flush = false) => reporter.report(deriveProgress({
+    phase, totalBytes: source.size, totalParts: Math.max(1, plan.length), doneBytes, doneParts: etags.size,
+    samples: [[started, 0], [Date.now(), doneBytes]], now: Date.now(),
+  }), flush);
+  const { uploadId } = await client.initiateMultipartUpload(targetKey, { contentType: source.contentType || undefined, metadata: source.metadata, signal });
+  try {
+    report('uploading', true);
+    if (plan.length === 0) {
+      etags.set(1, (await client.uploadPartCopy(targetKey, uploadId, 1, { sourceKey }, { signal })).etag);
+    }
+    await runConcurrently(plan, async (part, laneSignal) => {
+      const copied = await client.uploadPartCopy(targetKey, uploadId, part.partNumber, { sourceKey, range: { start: part.start, end: part.end } }, { signal: laneSignal });
+      etags.set(part.partNumber, copied.etag);
+      doneBytes += part.size;
+      report('uploading');
+    }, { concurrency: settings.concurrency, signal });
+    report('completing', true);
+    const parts = [...etags].map(([partNumber, etag]) => ({ partNumber, etag }));
+    const completed = await client.completeMultipartUpload(targetKey, uploadId, parts, { signal });
+    report('done', true);
+    return { key: targetKey, etag: completed.etag, size: source.size, requestId: completed.requestId };
+  } catch (error) {
+    // A copy keeps nothing worth resuming: its parts are cheap to copy again.
+    await client.abortMultipartUpload(targetKey, uploadId).catch(() => undefined);
+    throw error;
+  } finally {
+    reporter.stop();
+  }
+}

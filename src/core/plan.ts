@@ -1,0 +1,52 @@
+/**
+ * The slicer (pure): part size and part boundaries for a file size, within the OSS limits of
+ * oss-protocol.md §2.8 — 1..10,000 parts, each but the last between 100 KB and 5 GiB.
+ */
+
+/** Smallest part OSS accepts for any part but the last. */
+export const minPartSizeBytes = 100 * 1024;
+/** Largest part OSS accepts. */
+export const maxPartSizeBytes = 5 * 1024 ** 3;
+/** Most parts one upload may have. */
+export const maxPartCount = 10_000;
+/** Default part size: 8 MiB keeps per-part progress smooth and memory small (house style rule 33). */
+export const defaultPartSizeBytes = 8 * 1024 * 1024;
+
+/** One part: bytes `[start, end)` of the file. */
+export type PartPlan = { readonly partNumber: number; readonly start: number; readonly end: number; readonly size: number };
+
+/** Throws RangeError unless `partSize` is an integer within the OSS limits. */
+export function checkPartSize(partSize: unknown, name = 'partSize'): asserts partSize is number {
+  if (typeof partSize !== 'number' || !Number.isInteger(partSize) || partSize < minPartSizeBytes || partSize > maxPartSizeBytes) {
+    const kind = typeof partSize;
+    if (kind !== 'number') throw new TypeError(`Expected \`${name}\` to be an integer ≥ ${minPartSizeBytes}, got \`${String(partSize)}\` (${kind})`);
+    throw new RangeError(`Expected \`${name}\` to be an integer within ${minPartSizeBytes}..${maxPartSizeBytes}, got \`${String(partSize)}\` (${kind})`);
+  }
+}
+
+/**
+ * The part size to use for a file: the requested one, raised (to a whole MiB) when the file would
+ * otherwise need more than 10,000 parts.
+ */
+export function effectivePartSize(fileSize: number, requested: number): number {
+  checkPartSize(requested);
+  if (fileSize > maxPartCount * maxPartSizeBytes) {
+    throw new RangeError(`A file of ${fileSize} bytes exceeds what ${maxPartCount} parts of at most ${maxPartSizeBytes} bytes can hold`);
+  }
+  const needed = Math.ceil(fileSize / maxPartCount);
+  if (needed <= requested) return requested;
+  const mib = 1024 * 1024;
+  return Math.min(maxPartSizeBytes, Math.ceil(needed / mib) * mib);
+}
+
+/** Splits `fileSize` bytes into parts of `partSize` (the last may be shorter; none for 0 bytes). */
+export function planParts(fileSize: number, partSize: number): PartPlan[] {
+  if (!Number.isInteger(fileSize) || fileSize < 0) throw new RangeError(`Expected a file size ≥ 0, got ${fileSize}`);
+  const parts: PartPlan[] = [];
+  for (let start = 0, partNumber = 1; start < fileSize; start += partSize, partNumber++) {
+    const end = Math.min(fileSize, start + partSize);
+    parts.push({ partNumber, start, end, size: end - start });
+  }
+  if (parts.length > maxPartCount) throw new RangeError(`${parts.length} parts exceed the OSS limit of ${maxPartCount}; use effectivePartSize`);
+  return parts;
+}

@@ -1,0 +1,55 @@
+/**
+ * Retry policy (pure): which failures are worth another attempt and how long to wait. The attempts
+ * themselves are made by ky for idempotent requests only (house style rule 35); Initiate and
+ * Complete are never re-sent blindly.
+ */
+
+/** Public retry settings. */
+export type RetryOptions = {
+  /** Retries after the first attempt. @default 5 */
+  readonly limit?: number;
+  /** First backoff delay in ms; doubles each retry, with full jitter. @default 300 */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff delay in ms. @default 20000 */
+  readonly maxDelayMs?: number;
+};
+
+/** Settled retry settings. */
+export type ResolvedRetry = { readonly limit: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+
+/** Defaults of {@link RetryOptions}. */
+export const retryDefaults: ResolvedRetry = { limit: 5, baseDelayMs: 300, maxDelayMs: 20_000 };
+
+/** HTTP statuses that mean "try again later": timeouts, throttling and server errors. */
+export const retryableStatuses: readonly number[] = [408, 429, 500, 502, 503, 504];
+
+/** OSS codes that a fresh credential fetch fixes (the request is then re-signed and re-sent once). */
+export const credentialErrorCodes: ReadonlySet<string> = new Set(['SecurityTokenExpired', 'InvalidSecurityToken']);
+
+/** Whether a status is retryable. */
+export function isRetryableStatus(status: number): boolean {
+  return retryableStatuses.includes(status);
+}
+
+/** Exponential backoff before retry `attempt` (1-based), before jitter. */
+export function backoffDelay(attempt: number, retry: ResolvedRetry): number {
+  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+}
+
+/** Full jitter: a uniformly random delay in `[0, delay]` (spreads retries of many parts apart). */
+export function fullJitter(delay: number, random: () => number = Math.random): number {
+  return Math.floor(random() * delay);
+}
+
+/** Validates and fills in retry settings. */
+export function normalizeRetry(input: number | RetryOptions | undefined): ResolvedRetry {
+  const options = typeof input === 'number' ? { limit: input } : (input ?? {});
+  if (typeof options !== 'object') throw new TypeError(`Expected \`retry\` to be a number or an object, got \`${String(input)}\` (${typeof input})`);
+  const resolved = { ...retryDefaults, ...options };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (!Number.isInteger(value) || (value as number) < 0) {
+      throw new RangeError(`Expected \`retry.${name}\` to be an integer ≥ 0, got \`${String(value)}\` (${typeof value})`);
+    }
+  }
+  return resolved;
+}

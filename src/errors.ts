@@ -1,0 +1,91 @@
+/**
+ * The SDK's error classes: one flat hierarchy under {@link OssError} (house style rule 19). ky's
+ * own error types never leave `oss/client.ts`.
+ */
+
+/** Which OSS operation a request belonged to. */
+export type OssOperation =
+  | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
+  | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload' | 'ListParts' | 'ListMultipartUploads';
+
+/** Base class of every error the SDK throws on purpose (besides TypeError/RangeError for bad options and aborts). */
+export class OssError extends Error {
+  override readonly name: string = 'OssError';
+}
+
+/** Facts about a failed request. */
+export type OssServiceErrorInit = {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId: string | undefined;
+  readonly hostId: string | undefined;
+  readonly operation: OssOperation;
+  readonly partNumber?: number | undefined;
+  readonly method: string;
+  readonly url: string;
+  /** Other `<Error>` children (e.g. `ServerTime`, `UploadId`, `Condition`). */
+  readonly details?: Readonly<Record<string, string>>;
+  readonly cause?: unknown;
+};
+
+/** The server answered with an OSS `<Error>` document (or an error status). */
+export class OssServiceError extends OssError {
+  override readonly name = 'OssServiceError' as const;
+  /** HTTP status. */
+  readonly status: number;
+  /** OSS error code, e.g. `NoSuchUpload`. */
+  readonly code: string;
+  /** `x-oss-request-id` (or `<RequestId>`), for support tickets. */
+  readonly requestId: string | undefined;
+  readonly hostId: string | undefined;
+  readonly operation: OssOperation;
+  readonly partNumber: number | undefined;
+  readonly method: string;
+  readonly url: string;
+  /** Other `<Error>` elements, verbatim. */
+  readonly details: Readonly<Record<string, string>>;
+
+  constructor(init: OssServiceErrorInit) {
+    const part = init.partNumber === undefined ? '' : ` #${init.partNumber}`;
+    const id = init.requestId ? ` (request id ${init.requestId})` : '';
+    super(`${init.operation}${part} failed: ${init.status} ${init.code}, ${init.message}${id}`, { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.hostId = init.hostId;
+    this.operation = init.operation;
+    this.partNumber = init.partNumber;
+    this.method = init.method;
+    this.url = init.url;
+    this.details = init.details ?? {};
+  }
+}
+
+/** No usable response: the network failed, the request timed out, or CORS hid the answer. */
+export class OssNetworkError extends OssError {
+  override readonly name = 'OssNetworkError' as const;
+  readonly operation: OssOperation;
+  readonly partNumber: number | undefined;
+  /** Whether the request timed out (`timeout` option) rather than failing outright. */
+  readonly timedOut: boolean;
+
+  constructor(operation: OssOperation, partNumber: number | undefined, message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+    const part = partNumber === undefined ? '' : ` #${partNumber}`;
+    super(`${operation}${part} failed: ${message}`, { cause: options.cause });
+    this.operation = operation;
+    this.partNumber = partNumber;
+    this.timedOut = options.timedOut ?? false;
+  }
+}
+
+/** The upload's result could not be trusted: a checksum differs or a required header is missing. */
+export class OssIntegrityError extends OssError {
+  override readonly name = 'OssIntegrityError' as const;
+}
+
+/** A stored checkpoint does not match the file or the server (issue 4 uses it for resume). */
+export class ResumeMismatchError extends OssError {
+  override readonly name = 'ResumeMismatchError' as const;
+}

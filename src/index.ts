@@ -1,0 +1,15 @@
+/**
+ * oss-resumable: resumable multipart uploads from the browser to Alibaba Cloud OSS.
+ */
+export { createUploader, uploaderDefaults, type Uploader } from './create-uploader.js';
+export { createOssClient } from './oss/client.js';
+export type { OssClient, CompleteResult, CopySource, PartReference, SignalOption, WriteOptions } from './oss/client.js';
+export type { ObjectInfo, PutObjectResult } from './oss/client-objects.js';
+export type { ListedPart, ListedUpload, ListPartsPage, ListUploadsPage } from './oss/xml.js';
+export type { CredentialsInput, CredentialsSource } from './oss/credentials.js';
+export type { CopyOptions, CopyResult } from './core/copy.js';
+export type { RetryOptions } from './core/retry.js';
+export { OssError, OssServiceError, OssNetworkError, OssIntegrityError, ResumeMismatchError, type OssOperation } from './errors.js';
+export type {
+  CallbackOptions, CompletedPart, ConnectionOptions, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
+} from './types.js';

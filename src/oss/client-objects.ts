@@ -1,0 +1,83 @@
+/**
+ * Single-object calls of the client: PutObject, HeadObject, GetObject, DeleteObject, presigned URLs.
+ */
+import type { CallbackOptions } from '../types.js';
+import { callbackHeaders, readCallbackResult, readEtag, writeHeaders, type SignalOption, type WriteOptions } from './client.js';
+import type { QueryEntry } from './signing-types.js';
+import type { Transport } from './transport.js';
+
+/** What HeadObject (and GetObject) report about an object. */
+export type ObjectInfo = {
+  readonly size: number;
+  /** Quoted, as sent. */
+  readonly etag: string;
+  readonly contentType: string;
+  readonly lastModified: Date | undefined;
+  /** `x-oss-meta-*` values by lower-case name (only those exposed by CORS in browsers). */
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly crc64: string | undefined;
+  readonly objectType: string | undefined;
+  readonly requestId: string | undefined;
+};
+
+/** Result of PutObject. */
+export type PutObjectResult = { readonly etag: string; readonly crc64: string | undefined; readonly requestId: string | undefined; readonly callbackResult?: unknown };
+
+/** Object operations of {@link OssClient}. */
+export type ObjectOperations = {
+  putObject(key: string, body: Blob | string | Uint8Array, options?: WriteOptions & { contentMd5?: string | undefined; callback?: CallbackOptions | undefined }): Promise<PutObjectResult>;
+  headObject(key: string, options?: SignalOption): Promise<ObjectInfo>;
+  /** Downloads an object (or `range` `[start, end)` of it) as a Blob. */
+  getObject(key: string, options?: SignalOption & { range?: { start: number; end: number } }): Promise<ObjectInfo & { body: Blob }>;
+  deleteObject(key: string, options?: SignalOption): Promise<void>;
+  /** A presigned URL, e.g. for a download link. `expires` in seconds (V4: at most 604800). */
+  presignUrl(key: string, options?: { method?: 'GET' | 'PUT' | 'HEAD' | 'DELETE'; expires?: number; contentType?: string; query?: Readonly<Record<string, string>> }): Promise<string>;
+};
+
+function objectInfo(response: Response): ObjectInfo {
+  const h = response.headers;
+  const metadata: Record<string, string> = {};
+  h.forEach((value, name) => {
+    if (name.startsWith('x-oss-meta-')) metadata[name.slice('x-oss-meta-'.length)] = value;
+  });
+  const modified = h.get('last-modified');
+  return {
+    size: Number(h.get('content-length') ?? 0), etag: h.get('etag') ?? '', contentType: h.get('content-type') ?? '',
+    lastModified: modified ? new Date(modified) : undefined, metadata, crc64: h.get('x-oss-hash-crc64ecma') ?? undefined,
+    objectType: h.get('x-oss-object-type') ?? undefined, requestId: h.get('x-oss-request-id') ?? undefined,
+  };
+}
+
+/** Builds the object operations over a transport. */
+export function objectOperations(transport: Transport): ObjectOperations {
+  return {
+    async putObject(key, body, opts = {}) {
+      const headers = { ...writeHeaders({ contentType: 'application/octet-stream', ...opts }), ...callbackHeaders(opts.callback) };
+      if (opts.contentMd5) headers['Content-MD5'] = opts.contentMd5;
+      const response = await transport.send({ operation: 'PutObject', method: 'PUT', key, headers, body, idempotent: true, signal: opts.signal });
+      const result = { etag: readEtag(response, 'PutObject'), crc64: response.headers.get('x-oss-hash-crc64ecma') ?? undefined, requestId: response.headers.get('x-oss-request-id') ?? undefined };
+      return opts.callback ? { ...result, callbackResult: await readCallbackResult(response) } : result;
+    },
+    async headObject(key, opts = {}) {
+      return objectInfo(await transport.send({ operation: 'HeadObject', method: 'HEAD', key, idempotent: true, signal: opts.signal }));
+    },
+    async getObject(key, opts = {}) {
+      const headers: Record<string, string> = {};
+      if (opts.range) headers['Range'] = `bytes=${opts.range.start}-${opts.range.end - 1}`;
+      const response = await transport.send({ operation: 'GetObject', method: 'GET', key, headers, idempotent: true, signal: opts.signal });
+      return { ...objectInfo(response), body: await response.blob() };
+    },
+    async deleteObject(key, opts = {}) {
+      await transport.send({ operation: 'DeleteObject', method: 'DELETE', key, idempotent: true, signal: opts.signal });
+    },
+    async presignUrl(key, opts = {}) {
+      const expires = opts.expires ?? 3600;
+      if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) {
+        throw new RangeError(`Expected \`expires\` to be an integer number of seconds within 1..604800, got \`${String(expires)}\``);
+      }
+      const query: QueryEntry[] = Object.entries(opts.query ?? {});
+      const headers: Record<string, string> = opts.contentType ? { 'content-type': opts.contentType } : {};
+      return transport.presign({ method: opts.method ?? 'GET', key, query, headers }, expires);
+    },
+  };
+}

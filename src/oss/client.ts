@@ -1,0 +1,203 @@
+/**
+ * `createOssClient(options)`: the OSS multipart API one call per operation, each taking a
+ * `signal`. The uploader is built on it; apps can use it directly for custom flows.
+ */
+import { OssError } from '../errors.js';
+import type { CallbackOptions, ConnectionOptions } from '../types.js';
+import { resolveConnection } from './connection.js';
+import type { QueryEntry } from './signing-types.js';
+import type { Transport } from './transport.js';
+import {
+  buildCompleteBody, parseComplete, parseCopyPart, parseInitiate, parseListParts, parseListUploads,
+  type ListedPart, type ListPartsPage, type ListUploadsPage,
+} from './xml.js';
+import { objectOperations, type ObjectOperations } from './client-objects.js';
+
+/** `{ signal }`, accepted by every call. */
+export type SignalOption = { readonly signal?: AbortSignal | undefined };
+
+/** Object metadata given at Initiate / PutObject. */
+export type WriteOptions = SignalOption & {
+  readonly contentType?: string | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  readonly forbidOverwrite?: boolean | undefined;
+};
+
+/** A part to list in Complete. */
+export type PartReference = { readonly partNumber: number; readonly etag: string };
+
+/** The source of UploadPartCopy: a whole object or the byte range `[start, end)`. */
+export type CopySource = {
+  readonly sourceKey: string;
+  /** @default the client's bucket */
+  readonly sourceBucket?: string;
+  readonly range?: { readonly start: number; readonly end: number };
+};
+
+/** What Complete returns. */
+export type CompleteResult = {
+  readonly etag: string;
+  readonly location: string | undefined;
+  readonly requestId: string | undefined;
+  readonly crc64: string | undefined;
+  /** The callback server's JSON, when a callback was given. */
+  readonly callbackResult?: unknown;
+};
+
+/** The low-level client. */
+export type OssClient = ObjectOperations & {
+  initiateMultipartUpload(key: string, options?: WriteOptions): Promise<{ uploadId: string; requestId: string | undefined }>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Blob, options?: SignalOption & { contentMd5?: string | undefined; contentType?: string | undefined }): Promise<{ etag: string; crc64: string | undefined; requestId: string | undefined }>;
+  uploadPartCopy(key: string, uploadId: string, partNumber: number, source: CopySource, options?: SignalOption): Promise<{ etag: string; lastModified: string; requestId: string | undefined }>;
+  completeMultipartUpload(key: string, uploadId: string, parts: readonly PartReference[] | 'all', options?: SignalOption & { callback?: CallbackOptions | undefined; forbidOverwrite?: boolean | undefined }): Promise<CompleteResult>;
+  abortMultipartUpload(key: string, uploadId: string, options?: SignalOption): Promise<void>;
+  listParts(key: string, uploadId: string, options?: SignalOption & { maxParts?: number; partNumberMarker?: number }): Promise<ListPartsPage>;
+  listAllParts(key: string, uploadId: string, options?: SignalOption): Promise<ListedPart[]>;
+  listMultipartUploads(options?: SignalOption & { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<ListUploadsPage>;
+  /** The transport, for the uploader. @internal */
+  readonly transport: Transport;
+};
+
+/** Base64 of a string's UTF-8 bytes (btoa alone only takes Latin-1). */
+export function base64Utf8(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** `x-oss-callback` / `x-oss-callback-var` headers of a callback (oss-protocol.md §5). */
+export function callbackHeaders(callback: CallbackOptions | undefined): Record<string, string> {
+  if (!callback) return {};
+  const urls = typeof callback.url === 'string' ? [callback.url] : callback.url;
+  const config: Record<string, string> = { callbackUrl: urls.map((u) => encodeURI(u)).join(';'), callbackBody: callback.body };
+  if (callback.bodyType) config['callbackBodyType'] = callback.bodyType;
+  if (callback.host) config['callbackHost'] = callback.host;
+  const headers: Record<string, string> = { 'x-oss-callback': base64Utf8(JSON.stringify(config)) };
+  const vars = Object.entries(callback.customVars ?? {});
+  if (vars.length > 0) headers['x-oss-callback-var'] = base64Utf8(JSON.stringify(Object.fromEntries(vars.map(([k, v]) => [`x:${k}`, v]))));
+  return headers;
+}
+
+/** Headers that set object metadata. */
+export function writeHeaders(options: WriteOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (options.contentType) headers['Content-Type'] = options.contentType;
+  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-oss-meta-${name.toLowerCase()}`] = value;
+  if (options.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true';
+  return headers;
+}
+
+/** Reads the ETag of a response, explaining the usual cause when the browser hides it. */
+export function readEtag(response: Response, what: string): string {
+  const etag = response.headers.get('etag');
+  if (!etag) {
+    throw new OssError(`${what} succeeded but its ETag header is not readable: is \`ETag\` in the bucket's CORS ExposeHeaders?`);
+  }
+  return etag;
+}
+
+/** Parses a callback answer (JSON), or returns the text when it is not JSON. */
+export async function readCallbackResult(response: Response): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Creates a client. Options are validated synchronously (TypeError / RangeError). */
+export function createOssClient(options: ConnectionOptions): OssClient {
+  const { transport } = resolveConnection(options);
+  const uploadQuery = (uploadId: string, extra: QueryEntry[] = []): QueryEntry[] => [...extra, ['uploadId', uploadId]];
+
+  const listParts: OssClient['listParts'] = async (key, uploadId, opts = {}) => {
+    const query: QueryEntry[] = [['encoding-type', 'url'], ['uploadId', uploadId]];
+    if (opts.maxParts !== undefined) query.push(['max-parts', String(opts.maxParts)]);
+    if (opts.partNumberMarker !== undefined) query.push(['part-number-marker', String(opts.partNumberMarker)]);
+    const response = await transport.send({ operation: 'ListParts', method: 'GET', key, query, idempotent: true, signal: opts.signal });
+    return parseListParts(await response.text());
+  };
+
+  return {
+    ...objectOperations(transport),
+    transport,
+    async initiateMultipartUpload(key, opts = {}) {
+      const response = await transport.send({
+        operation: 'InitiateMultipartUpload', method: 'POST', key, query: [['uploads', undefined]],
+        headers: writeHeaders({ contentType: 'application/octet-stream', ...opts }), idempotent: false, signal: opts.signal,
+      });
+      const result = parseInitiate(await response.text());
+      return { uploadId: result.uploadId, requestId: response.headers.get('x-oss-request-id') ?? undefined };
+    },
+    async uploadPart(key, uploadId, partNumber, body, opts = {}) {
+      const headers: Record<string, string> = { 'Content-Type': opts.contentType ?? 'application/octet-stream' };
+      if (opts.contentMd5) headers['Content-MD5'] = opts.contentMd5;
+      const response = await transport.send({
+        operation: 'UploadPart', method: 'PUT', key, query: uploadQuery(uploadId, [['partNumber', String(partNumber)]]),
+        headers, body, partNumber, idempotent: true, signal: opts.signal,
+      });
+      return {
+        etag: readEtag(response, `UploadPart #${partNumber}`),
+        crc64: response.headers.get('x-oss-hash-crc64ecma') ?? undefined,
+        requestId: response.headers.get('x-oss-request-id') ?? undefined,
+      };
+    },
+    async uploadPartCopy(key, uploadId, partNumber, source, opts = {}) {
+      const bucket = source.sourceBucket ?? options.bucket;
+      const headers: Record<string, string> = { 'x-oss-copy-source': `/${bucket}/${encodeURIComponent(source.sourceKey)}` };
+      if (source.range) headers['x-oss-copy-source-range'] = `bytes=${source.range.start}-${source.range.end - 1}`;
+      const response = await transport.send({
+        operation: 'UploadPartCopy', method: 'PUT', key, query: uploadQuery(uploadId, [['partNumber', String(partNumber)]]),
+        headers, partNumber, idempotent: true, signal: opts.signal,
+      });
+      const xml = parseCopyPart(await response.text());
+      return { etag: response.headers.get('etag') ?? xml.etag, lastModified: xml.lastModified, requestId: response.headers.get('x-oss-request-id') ?? undefined };
+    },
+    async completeMultipartUpload(key, uploadId, parts, opts = {}) {
+      const headers: Record<string, string> = { ...callbackHeaders(opts.callback) };
+      if (opts.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true';
+      let body: string | undefined;
+      if (parts === 'all') headers['x-oss-complete-all'] = 'yes';
+      else {
+        body = buildCompleteBody([...parts].sort((a, b) => a.partNumber - b.partNumber));
+        headers['Content-Type'] = 'application/xml';
+      }
+      const response = await transport.send({
+        operation: 'CompleteMultipartUpload', method: 'POST', key, query: uploadQuery(uploadId), headers,
+        ...(body === undefined ? {} : { body }), idempotent: false, signal: opts.signal,
+      });
+      const requestId = response.headers.get('x-oss-request-id') ?? undefined;
+      const crc64 = response.headers.get('x-oss-hash-crc64ecma') ?? undefined;
+      if (opts.callback) {
+        return { etag: response.headers.get('etag') ?? '', location: undefined, requestId, crc64, callbackResult: await readCallbackResult(response) };
+      }
+      const xml = parseComplete(await response.text());
+      return { etag: response.headers.get('etag') ?? xml.etag, location: xml.location, requestId, crc64 };
+    },
+    async abortMultipartUpload(key, uploadId, opts = {}) {
+      await transport.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: uploadQuery(uploadId), idempotent: true, signal: opts.signal });
+    },
+    listParts,
+    async listAllParts(key, uploadId, opts = {}) {
+      const parts: ListedPart[] = [];
+      let marker = 0;
+      for (;;) {
+        const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: 1000 });
+        parts.push(...page.parts);
+        if (!page.isTruncated || page.nextPartNumberMarker <= marker) return parts;
+        marker = page.nextPartNumberMarker;
+      }
+    },
+    async listMultipartUploads(opts = {}) {
+      const query: QueryEntry[] = [['uploads', undefined], ['encoding-type', 'url']];
+      if (opts.prefix !== undefined) query.push(['prefix', opts.prefix]);
+      if (opts.delimiter !== undefined) query.push(['delimiter', opts.delimiter]);
+      if (opts.keyMarker !== undefined) query.push(['key-marker', opts.keyMarker]);
+      if (opts.uploadIdMarker !== undefined) query.push(['upload-id-marker', opts.uploadIdMarker]);
+      if (opts.maxUploads !== undefined) query.push(['max-uploads', String(opts.maxUploads)]);
+      const response = await transport.send({ operation: 'ListMultipartUploads', method: 'GET', key: undefined, query, idempotent: true, signal: opts.signal });
+      return parseListUploads(await response.text());
+    },
+  };
+}

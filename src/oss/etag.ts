@@ -1,0 +1,14 @@
+/**
+ * ETag helpers (oss-protocol.md §7): part ETags are the quoted upper-case hex MD5 of the bytes;
+ * comparisons strip quotes and ignore case; Complete sends them verbatim.
+ */
+
+/** Strips quotes and whitespace and upper-cases an ETag. */
+export function normalizeEtag(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toUpperCase();
+}
+
+/** Whether an ETag is the MD5 (hex) of the bytes that were sent. */
+export function etagMatchesMd5(etag: string, md5Hex: string): boolean {
+  return normalizeEtag(etag) === md5Hex.toUpperCase();
+}

@@ -1,0 +1,160 @@
+/**
+ * The one place requests are made: builds the URL, signs every attempt (ky runs `beforeRequest`
+ * again for each retry, so a retry carries a fresh date and fresh credentials), lets ky retry
+ * idempotent calls, and turns ky's errors into ours (house style rule 23). A request the server
+ * refused for its token or its clock is re-signed and re-sent once, whatever its method: the
+ * refusal proves it had no effect.
+ */
+import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
+import { credentialErrorCodes, fullJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
+import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
+import type { CredentialCache } from './credentials.js';
+import type { Credentials } from './credentials-types.js';
+import { presignUrlQuery, signRequest } from './signing.js';
+import type { QueryEntry, SignableRequest } from './signing-types.js';
+import { buildUrl, type Endpoint } from './url.js';
+import { parseError } from './xml.js';
+
+/** Connection settings of a transport. */
+export type TransportConfig = {
+  readonly endpoint: Endpoint;
+  readonly bucket: string;
+  readonly region: string;
+  readonly signatureVersion: 'v1' | 'v4';
+  readonly credentials: CredentialCache;
+  readonly retry: ResolvedRetry;
+  readonly timeoutMs: number;
+};
+
+/** One request to make. */
+export type RequestSpec = {
+  readonly operation: OssOperation;
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
+  /** Object key; undefined for bucket-level requests. */
+  readonly key: string | undefined;
+  readonly bucket?: string;
+  readonly query?: readonly QueryEntry[];
+  /** Header names as sent; Content-Type/Content-MD5/x-oss-* are signed. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Blob | string | Uint8Array;
+  readonly partNumber?: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Whether ky may retry it (GET/PUT/HEAD/DELETE are idempotent here; POST never is). */
+  readonly idempotent: boolean;
+};
+
+/** Sends signed requests. */
+export type Transport = {
+  send(spec: RequestSpec): Promise<Response>;
+  presign(spec: Pick<RequestSpec, 'method' | 'key' | 'bucket' | 'query' | 'headers'>, expiresSeconds: number): Promise<string>;
+  /** Milliseconds to add to the local clock, learnt from RequestTimeTooSkewed. */
+  readonly clockOffsetMs: () => number;
+};
+
+function lowerHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-')) out[name] = value;
+  });
+  return out;
+}
+
+async function toServiceError(error: HTTPError, spec: RequestSpec): Promise<OssServiceError> {
+  const { response, request } = error;
+  let details: Record<string, string> = {};
+  const encoded = response.headers.get('x-oss-err'); // HEAD answers carry the <Error> here (§1.2)
+  const text = encoded ? atob(encoded) : await response.text().catch(() => '');
+  details = { ...(parseError(text) ?? {}) };
+  const fallbackCode = response.status === 404 ? (spec.key === undefined ? 'NoSuchBucket' : 'NoSuchKey') : `HttpStatus${response.status}`;
+  const { Code = fallbackCode, Message = response.statusText || 'no error document', RequestId, HostId, ...rest } = details;
+  return new OssServiceError({
+    status: response.status, code: Code, message: Message, requestId: response.headers.get('x-oss-request-id') ?? RequestId,
+    hostId: HostId, operation: spec.operation, partNumber: spec.partNumber, method: request.method, url: request.url, details: rest, cause: error,
+  });
+}
+
+function toNetworkError(error: unknown, spec: RequestSpec): OssNetworkError {
+  if (error instanceof TimeoutError) return new OssNetworkError(spec.operation, spec.partNumber, 'the request timed out', { cause: error, timedOut: true });
+  const hint = typeof window === 'undefined' ? '' : ' (in a browser this is also how a CORS rejection looks: check the bucket\'s CORS rules)';
+  return new OssNetworkError(spec.operation, spec.partNumber, `network error${hint}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** Creates the transport of one client. */
+export function createTransport(config: TransportConfig): Transport {
+  let offsetMs = 0;
+  const now = () => new Date(Date.now() + offsetMs);
+  const http: KyInstance = ky.create({
+    timeout: config.timeoutMs,
+    throwHttpErrors: true,
+    retry: {
+      limit: config.retry.limit,
+      methods: ['get', 'put', 'head', 'delete'],
+      statusCodes: [...retryableStatuses],
+      afterStatusCodes: [429, 503],
+      maxRetryAfter: config.retry.maxDelayMs,
+      retryOnTimeout: true,
+      delay: (attempt) => backoffDelay(attempt, config.retry),
+      jitter: (delay) => fullJitter(delay),
+    },
+  });
+
+  const signable = (spec: RequestSpec, headers: Record<string, string>): SignableRequest => ({
+    method: spec.method, bucket: spec.bucket ?? config.bucket, key: spec.key, query: spec.query ?? [], headers,
+  });
+
+  const attempt = async (spec: RequestSpec, used: { credentials?: Credentials }): Promise<Response> => {
+    const url = buildUrl(config.endpoint, spec.bucket ?? config.bucket, spec.key, spec.query ?? []);
+    return http(url, {
+      method: spec.method,
+      headers: spec.headers ?? {},
+      body: (spec.body ?? null) as BodyInit | null,
+      ...(spec.idempotent ? {} : { retry: 0 }),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+      hooks: {
+        beforeRequest: [async (request) => {
+          const credentials = await config.credentials.get(spec.signal);
+          used.credentials = credentials;
+          const added = await signRequest(signable(spec, lowerHeaders(request.headers)), {
+            version: config.signatureVersion, credentials, region: config.region, now: now(),
+          });
+          for (const [name, value] of Object.entries(added)) request.headers.set(name, value);
+        }],
+      },
+    });
+  };
+
+  const send = async (spec: RequestSpec): Promise<Response> => {
+    for (let resend = 0; ; resend++) {
+      const used: { credentials?: Credentials } = {};
+      try {
+        return await attempt(spec, used);
+      } catch (error) {
+        if (spec.signal?.aborted) throw spec.signal.reason;
+        if (!(error instanceof HTTPError)) throw toNetworkError(error, spec);
+        const serviceError = await toServiceError(error, spec);
+        if (resend === 0 && credentialErrorCodes.has(serviceError.code) && config.credentials.refreshable && used.credentials) {
+          config.credentials.invalidate(used.credentials);
+          continue;
+        }
+        const serverTime = Date.parse(serviceError.details['ServerTime'] ?? '');
+        if (resend === 0 && serviceError.code === 'RequestTimeTooSkewed' && Number.isFinite(serverTime)) {
+          offsetMs = serverTime - Date.now();
+          continue;
+        }
+        throw serviceError;
+      }
+    }
+  };
+
+  const presign: Transport['presign'] = async (spec, expiresSeconds) => {
+    const bucket = spec.bucket ?? config.bucket;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+    const query = await presignUrlQuery({ method: spec.method, bucket, key: spec.key, query: spec.query ?? [], headers }, {
+      version: config.signatureVersion, credentials: await config.credentials.get(), region: config.region, now: now(), expiresSeconds,
+    });
+    return buildUrl(config.endpoint, bucket, spec.key, query);
+  };
+
+  return { send, presign, clockOffsetMs: () => offsetMs };
+}
