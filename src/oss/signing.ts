@@ -1,0 +1,187 @@
+/**
+ * The OSS request signer: header signatures and presigned URL queries, V1 (`OSS ak:sig`,
+ * HMAC-SHA1) and V4 (`OSS4-HMAC-SHA256`, in `signing-v4.ts`), following oss-protocol.md §3.
+ * WebCrypto (`globalThis.crypto.subtle`) and TextEncoder only: no Node built-ins, so it runs in
+ * browsers and Node ≥ 20 alike.
+ */
+import {
+  comparePairs, encodeRfc3986, lowerCaseNames, presignQueryV4, resourcePath, signHeadersV4,
+} from './signing-v4.js';
+import type { QueryEntry, SignableRequest, SignContext } from './signing-types.js';
+
+export { encodeRfc3986 } from './signing-v4.js';
+
+/**
+ * Query parameters that V1 signs as sub-resources; all others (`prefix`, `max-uploads`, …) are
+ * left out of the CanonicalizedResource (§3.1). Same list as go-sdk `oss/conn.go` `signKeyList`.
+ */
+const v1SignedSubResources: ReadonlySet<string> = new Set([
+  'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete',
+  'append', 'tagging', 'objectMeta', 'uploadId', 'partNumber', 'security-token', 'position', 'img',
+  'style', 'styleName', 'replication', 'replicationProgress', 'replicationLocation', 'cname',
+  'bucketInfo', 'comp', 'qos', 'live', 'status', 'vod', 'startTime', 'endTime', 'symlink',
+  'x-oss-process', 'response-content-type', 'x-oss-traffic-limit', 'response-content-language',
+  'response-expires', 'response-cache-control', 'response-content-disposition',
+  'response-content-encoding', 'udf', 'udfName', 'udfImage', 'udfId', 'udfImageDesc',
+  'udfApplication', 'udfApplicationLog', 'restore', 'callback', 'callback-var', 'qosInfo', 'policy',
+  'stat', 'encryption', 'versions', 'versioning', 'versionId', 'requestPayment',
+  'x-oss-request-payer', 'sequential', 'inventory', 'inventoryId', 'continuation-token', 'asyncFetch',
+  'worm', 'wormId', 'wormExtend', 'withHashContext', 'x-oss-enable-md5', 'x-oss-enable-sha1',
+  'x-oss-enable-sha256', 'x-oss-hash-ctx', 'x-oss-md5-ctx', 'transferAcceleration', 'regionList',
+  'cloudboxes', 'x-oss-ac-source-ip', 'x-oss-ac-subnet-mask', 'x-oss-ac-vpc-id',
+  'x-oss-ac-forward-allow', 'metaQuery', 'resourceGroup', 'rtc', 'x-oss-async-process',
+  'responseHeader',
+]);
+
+/** Upper bound of `x-oss-expires` for V4 presigned URLs: 7 days (§3.4). */
+const maxV4ExpiresSeconds = 604_800;
+/** STS secrets rotate every hour or so; a handful of imported keys covers any overlap. */
+const maxCachedV1Keys = 8;
+
+const textEncoder = new TextEncoder();
+const v1Keys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * Signs a request for header authentication and returns the headers to ADD to it:
+ * `x-oss-date` (V1 `Wed, 28 Dec 2022 10:27:41 GMT`, V4 `20221228T102741Z`), for V4
+ * `x-oss-content-sha256: UNSIGNED-PAYLOAD` unless the request has one, `x-oss-security-token`
+ * when the credentials carry an STS token, and `authorization`. The signature covers the added
+ * `x-oss-*` headers as well as the request's own `content-type`, `content-md5` and `x-oss-*`.
+ *
+ * @example
+ * ```ts
+ * const added = await signRequest(
+ *   { method: 'PUT', bucket: 'b', key: 'dir/file.bin', query: [['partNumber', '1'], ['uploadId', id]],
+ *     headers: { 'content-type': 'application/octet-stream' } },
+ *   { version: 'v4', credentials, region: 'cn-hangzhou', now: new Date() },
+ * );
+ * ```
+ */
+export async function signRequest(request: SignableRequest, context: SignContext): Promise<Record<string, string>> {
+  if (context.version === 'v4') return signHeadersV4(request, context);
+
+  // Browsers cannot send `Date`, so the x-oss-date value fills the Date slot (§3.1, §4).
+  const date = context.now.toUTCString();
+  const added: Record<string, string> = { 'x-oss-date': date };
+  const token = context.credentials.securityToken;
+  if (token) added['x-oss-security-token'] = token;
+
+  const headers = { ...lowerCaseNames(request.headers), ...added };
+  const resource = canonicalResourceV1(request.bucket, request.key, request.query);
+  const signature = await hmacSha1Base64(
+    context.credentials.accessKeySecret,
+    stringToSignV1(request.method, headers, date, resource),
+  );
+  added['authorization'] = `OSS ${context.credentials.accessKeyId}:${signature}`;
+  return added;
+}
+
+/**
+ * Presigns a request and returns the full query to put in its URL: the request's own query
+ * followed by the authentication parameters.
+ *
+ * - V1 (§3.2): `OSSAccessKeyId`, `Expires` (absolute unix seconds = `now` + `expiresSeconds`),
+ *   `Signature`, and `security-token` for STS credentials (a signed sub-resource).
+ * - V4 (§3.4): `x-oss-signature-version`, `x-oss-credential`, `x-oss-date`, `x-oss-expires`,
+ *   `x-oss-security-token` for STS, then `x-oss-signature`.
+ *
+ * The request's `content-type`, `content-md5` and `x-oss-*` headers are signed, so whoever uses
+ * the URL must send exactly those.
+ *
+ * @throws RangeError when `expiresSeconds` is not an integer ≥ 1 (V4: also ≤ 604800).
+ */
+export async function presignUrlQuery(
+  request: SignableRequest,
+  context: SignContext & { readonly expiresSeconds: number },
+): Promise<QueryEntry[]> {
+  const { expiresSeconds } = context;
+  const max = context.version === 'v4' ? maxV4ExpiresSeconds : Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > max) {
+    const got = `\`${String(expiresSeconds)}\` (${typeof expiresSeconds})`;
+    throw new RangeError(`Expected \`expiresSeconds\` to be an integer between 1 and ${max}, got ${got}`);
+  }
+  if (context.version === 'v4') return presignQueryV4(request, context, expiresSeconds);
+
+  // floor, where ali-oss `utility.timestamp()` rounds: never valid longer than asked.
+  const expires = String(Math.floor(context.now.getTime() / 1000) + expiresSeconds);
+  const token = context.credentials.securityToken;
+  const tokenQuery: QueryEntry[] = token ? [['security-token', token]] : [];
+  const resource = canonicalResourceV1(request.bucket, request.key, [...request.query, ...tokenQuery]);
+  const signature = await hmacSha1Base64(
+    context.credentials.accessKeySecret,
+    // The Expires number takes the Date slot (§3.2, ali-oss `_signatureForURL`).
+    stringToSignV1(request.method, lowerCaseNames(request.headers), expires, resource),
+  );
+  return [
+    ...request.query,
+    ['OSSAccessKeyId', context.credentials.accessKeyId],
+    ['Expires', expires],
+    ['Signature', signature],
+    ...tokenQuery,
+  ];
+}
+
+/**
+ * Percent-encodes an object key for the URL path, keeping `/`: `encodeURIComponent` then `%2F` → `/`
+ * as ali-oss `getReqUrl` does (§1.1), and additionally `!'()*` so that the path is byte-for-byte
+ * the V4 canonical URI (OSS decodes both forms to the same key).
+ *
+ * @example encodeKeyForPath('dir/a+b (1).txt') // 'dir/a%2Bb%20%281%29.txt'
+ * @throws URIError when the key holds a lone UTF-16 surrogate.
+ */
+export function encodeKeyForPath(key: string): string {
+  return encodeRfc3986(key).replaceAll('%2F', '/');
+}
+
+/** VERB, Content-MD5, Content-Type, Date slot, CanonicalizedOSSHeaders, CanonicalizedResource (§3.1). */
+function stringToSignV1(
+  method: string,
+  headers: Readonly<Record<string, string>>,
+  dateSlot: string,
+  resource: string,
+): string {
+  const ossHeaders = Object.keys(headers)
+    .filter((name) => name.startsWith('x-oss-'))
+    .sort()
+    .map((name) => `${name}:${(headers[name] ?? '').trim()}\n`)
+    .join('');
+  const md5 = headers['content-md5'] ?? '';
+  const type = headers['content-type'] ?? '';
+  return `${method.toUpperCase()}\n${md5}\n${type}\n${dateSlot}\n${ossHeaders}${resource}`;
+}
+
+/**
+ * `/bucket/key` with the RAW key, then `?` and the signed sub-resources present, sorted, each
+ * `name` (absent or empty value) or `name=value`, unencoded (§3.1).
+ */
+function canonicalResourceV1(
+  bucket: string | undefined,
+  key: string | undefined,
+  query: readonly QueryEntry[],
+): string {
+  const subResources = query
+    .filter(([name]) => v1SignedSubResources.has(name))
+    .map(([name, value]) => [name, value ?? ''] as const)
+    .sort(comparePairs)
+    .map(([name, value]) => (value === '' ? name : `${name}=${value}`));
+  const path = resourcePath(bucket, key);
+  return subResources.length === 0 ? path : `${path}?${subResources.join('&')}`;
+}
+
+async function hmacSha1Base64(secret: string, data: string): Promise<string> {
+  const key = await hmacSha1Key(secret);
+  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, textEncoder.encode(data)));
+  return btoa(String.fromCharCode(...signature));
+}
+
+/** One key import per secret rather than per request: every part of an upload shares it. */
+function hmacSha1Key(secret: string): Promise<CryptoKey> {
+  let key = v1Keys.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', textEncoder.encode(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+    key.catch(() => v1Keys.delete(secret));
+    if (v1Keys.size >= maxCachedV1Keys) v1Keys.delete(v1Keys.keys().next().value ?? '');
+    v1Keys.set(secret, key);
+  }
+  return key;
+}
