@@ -50,7 +50,7 @@ export function newRequestId(): string {
 }
 
 /** Reads the virtual-hosted bucket from a Host header, if any. */
-function hostBucket(host: string | undefined): string | undefined {
+export function hostBucket(host: string | undefined): string | undefined {
   if (!host) return undefined;
   const name = host.replace(/:\d+$/, '').toLowerCase();
   return name.endsWith('.localhost') ? name.slice(0, -'.localhost'.length) : undefined;

@@ -35,7 +35,14 @@ export type Context = {
   readonly body: AsyncIterable<Buffer>;
   /** `host[:port]` the client addressed, for `Location` values. */
   readonly origin: string;
+  /** `<bucket>.<host>`, the HostId of error documents. */
+  readonly hostId: string;
 };
+
+/** The HostId OSS puts in error documents: the bucket's host name. */
+export function hostIdOf(request: Pick<OssRequest, 'bucket' | 'virtualHosted'> | undefined, host: string): string {
+  return request?.bucket && !request.virtualHosted ? `${request.bucket}.${host}` : host;
+}
 
 /** Throws AccessDenied unless the principal's policy allows `action` on the bucket/key. */
 export function authorize(ctx: Context, action: string, bucket: string, key?: string): void {
@@ -60,18 +67,30 @@ export function sendEmpty(ctx: Context, status: number, headers: Record<string, 
   ctx.response.end();
 }
 
-/** Reads a body that must be small (XML documents); larger ones are refused before being read. */
-export async function readSmallBody(ctx: Context, limitBytes: number, tooLarge: () => Error): Promise<string> {
-  const declared = Number(ctx.request.headers['content-length'] ?? '0');
-  if (declared > limitBytes) throw tooLarge();
+/** How much of an oversized small body is read and discarded so the 4xx answer can still be delivered. */
+const drainLimitBytes = 64 * 1024 * 1024;
+
+/**
+ * Reads a body that must be small (XML, forms, JSON). A declared oversize is refused before reading.
+ * An undeclared (chunked) oversize is read to its end and discarded — leaving the loop early would
+ * destroy the socket and the client would never see the error — unless it is abusively large.
+ */
+export async function readLimited(body: AsyncIterable<Buffer>, declaredLength: string | undefined, limitBytes: number, tooLarge: () => Error): Promise<Buffer> {
+  if (Number(declaredLength ?? '0') > limitBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.body) {
+  for await (const chunk of body) {
     size += chunk.length;
-    if (size > limitBytes) throw tooLarge();
-    chunks.push(chunk);
+    if (size <= limitBytes) chunks.push(chunk);
+    else if (size > limitBytes + drainLimitBytes) break;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  if (size > limitBytes) throw tooLarge();
+  return Buffer.concat(chunks);
+}
+
+/** Reads a small request body as UTF-8 text; see {@link readLimited}. */
+export async function readSmallBody(ctx: Context, limitBytes: number, tooLarge: () => Error): Promise<string> {
+  return (await readLimited(ctx.body, ctx.request.headers['content-length'], limitBytes, tooLarge)).toString('utf8');
 }
 
 /** Quoted ETag header value from a stored upper-case hex ETag. */

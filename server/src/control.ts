@@ -8,6 +8,7 @@
  * - `GET /_local/health` → `{ ok: true }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readLimited } from './context.js';
 import type { Faults, FaultRule } from './faults.js';
 import type { RequestLog } from './request-log.js';
 import type { TokenAuthority } from './sts/token.js';
@@ -22,14 +23,9 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 1024 * 1024) throw new RangeError('Control body larger than 1 MiB');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = await readLimited(req as AsyncIterable<Buffer>, req.headers['content-length'], 1024 * 1024,
+    () => new RangeError('Control body larger than 1 MiB'));
+  const text = body.toString('utf8');
   return text === '' ? {} : JSON.parse(text);
 }
 

@@ -4,10 +4,11 @@
  * the right status (HEAD errors carry it base64-encoded in `x-oss-err`, oss-protocol.md §1.2).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { newRequestId, parseRequest } from './addressing.js';
 import { authenticate } from './auth/authenticate.js';
 import type { CredentialResolver } from './auth/types.js';
-import { authorize, type Context, type ServerConfig } from './context.js';
+import { authorize, hostIdOf, readLimited, type Context, type ServerConfig } from './context.js';
 import { answerPreflight, decorateResponse } from './cors.js';
 import { errors, OssError } from './errors.js';
 import type { Faults, FaultRule } from './faults.js';
@@ -42,15 +43,10 @@ function isStsCall(request: OssRequest): boolean {
 async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps): Promise<void> {
   let params: Array<readonly [string, string]> = request.query.map(([name, value]) => [name, value] as const);
   if (request.method === 'POST') {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request.raw as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > 64 * 1024) throw errors.invalidArgument('The STS request body is too large.', 'Body', String(size));
-      chunks.push(chunk);
-    }
+    const body = await readLimited(request.raw as AsyncIterable<Buffer>, request.headers['content-length'], 64 * 1024,
+      () => errors.invalidArgument('The STS request body is larger than 64 KB.', 'Body', 'too large'));
     // Form bodies use `+` for spaces (unlike OSS query strings), so URLSearchParams is right here.
-    params = [...params, ...new URLSearchParams(Buffer.concat(chunks).toString('utf8'))];
+    params = [...params, ...new URLSearchParams(body.toString('utf8'))];
   }
   const answer = handleStsRequest({ method: request.method, params, requestId: request.requestId }, deps.sts);
   const body = JSON.stringify(answer.body);
@@ -77,15 +73,17 @@ async function* meteredBody(req: IncomingMessage, trace: Trace, dropAfter: numbe
 /** Whether the failure is the client going away (or a `drop` fault), which needs no answer. */
 function isClientGone(req: IncomingMessage, error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return req.socket.destroyed || req.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+  return (req.socket?.destroyed ?? true) || req.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' ||
     (error instanceof Error && (error.message === 'aborted' || error.message.startsWith('fault:')));
 }
 
-function sendError(res: ServerResponse, request: OssRequest | undefined, error: OssError, requestId: string, hostId: string): void {
+/** Renders an OSS error answer; exported for the HTTP parser's `clientError` path. */
+export function sendError(res: ServerResponse, method: string | undefined, error: OssError, requestId: string, hostId: string): void {
   const xml = renderError(error, requestId, hostId);
   const headers: Record<string, string | number> = { 'Content-Type': 'application/xml' };
   if (error.ec) headers['x-oss-ec'] = error.ec;
-  if (request?.method === 'HEAD') {
+  if (error.extras['ServerTime']) headers['x-oss-server-time'] = error.extras['ServerTime']; // §1.2, RequestTimeTooSkewed
+  if (method === 'HEAD') {
     res.writeHead(error.status, { ...headers, 'x-oss-err': Buffer.from(xml).toString('base64'), 'Content-Length': 0 });
     res.end();
     return;
@@ -107,6 +105,7 @@ async function runOperation(req: IncomingMessage, res: ServerResponse, deps: Dis
     request, response: res, storage: deps.storage, config: deps.config, principal, op,
     body: meteredBody(req, trace, fault?.action === 'drop' ? (fault.afterBytes ?? 0) : undefined),
     origin: request.headers['host'] ?? deps.config.host,
+    hostId: hostIdOf(request, request.headers['host'] ?? deps.config.host),
   };
   authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
   if (fault) {
@@ -117,6 +116,25 @@ async function runOperation(req: IncomingMessage, res: ServerResponse, deps: Dis
     }
   }
   await handlers[op](ctx);
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (bad request line, header bytes, oversized headers)
+ * with an OSS error document instead of Node's bare `400`, then closes the connection.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, hostId: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const oversized = error.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const [status, reason] = oversized ? [431, 'Request Header Fields Too Large'] : timedOut ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const failure = oversized
+    ? new OssError(431, 'RequestHeaderTooLarge', 'Your request header section exceeds the maximum allowed size.')
+    : timedOut ? new OssError(408, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.')
+      : new OssError(400, 'InvalidRequest', `The request could not be parsed (${error.code ?? 'bad request'}).`);
+  const requestId = newRequestId();
+  const xml = renderError(failure, requestId, hostId);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(xml)}\r\n` +
+    `x-oss-request-id: ${requestId}\r\nServer: AliyunOSS\r\nConnection: close\r\n\r\n${xml}`);
 }
 
 /** Handles one OSS or STS request. */
@@ -144,13 +162,16 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
     }
   } catch (caught) {
     if (caught instanceof OssError) trace.code = caught.code;
+    const host = req.headers.host ?? deps.config.host;
+    // HostId names the bucket's host, as OSS does (`<bucket>.<endpoint>`).
+    const hostId = hostIdOf(trace.request, host);
     if (res.headersSent || isClientGone(req, caught)) {
       res.destroy();
     } else if (caught instanceof OssError) {
-      sendError(res, trace.request, caught, requestId, req.headers.host ?? deps.config.host);
+      sendError(res, req.method, caught, requestId, hostId);
     } else {
       console.error(`[oss-local] ${requestId} internal error:`, caught);
-      sendError(res, trace.request, errors.internal(), requestId, req.headers.host ?? deps.config.host);
+      sendError(res, req.method, errors.internal(), requestId, hostId);
     }
   } finally {
     trace.status = res.statusCode;
@@ -158,7 +179,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
     deps.log?.add({
       time: new Date(deps.now()).toISOString(), requestId, method: req.method ?? '', op: trace.op, bucket: r?.bucket, key: r?.key || undefined,
       uploadId: r ? queryValue(r, 'uploadId') : undefined, partNumber: r ? Number(queryValue(r, 'partNumber')) || undefined : undefined,
-      status: req.socket.destroyed && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
+      status: (req.socket?.destroyed ?? true) && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
     });
   }
 }

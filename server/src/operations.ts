@@ -2,6 +2,7 @@
  * Maps (method, sub-resources, headers) to the OSS operation, and each operation to the RAM action
  * an STS policy is checked against.
  */
+import { signedSubResources } from './auth/v1.js';
 import { errors } from './errors.js';
 import { hasQuery, type OssRequest } from './request.js';
 
@@ -34,10 +35,27 @@ export const ramActions: Readonly<Record<Operation, string>> = {
   ListParts: 'oss:ListParts',
 };
 
+/**
+ * Sub-resources this server answers. Any other OSS sub-resource (`?acl`, `?tagging`, `?symlink`,
+ * `?bucketInfo`, `list-type=2`, …) is refused: treating `PUT ?acl` as PutObject would replace the
+ * object with the ACL document.
+ */
+const supportedSubResources = new Set(['uploads', 'uploadId', 'partNumber', 'security-token', 'objectMeta']);
+
+function refuseUnsupported(request: OssRequest): void {
+  for (const [name] of request.query) {
+    if (supportedSubResources.has(name) || name.startsWith('response-')) continue;
+    if (signedSubResources.has(name) || name === 'list-type' || name === 'continuation-token') {
+      throw errors.notImplemented(`The sub-resource "${name}"`);
+    }
+  }
+}
+
 /** Resolves the operation of a parsed request; unknown combinations are MethodNotAllowed. */
 export function resolveOperation(request: OssRequest): Operation {
   const { method, bucket, key } = request;
   const notAllowed = () => errors.methodNotAllowed(method);
+  refuseUnsupported(request);
   if (bucket === undefined) {
     if (method === 'GET') return 'ListBuckets';
     throw notAllowed();
@@ -64,7 +82,7 @@ export function resolveOperation(request: OssRequest): Operation {
     case 'GET':
       return uploadId ? 'ListParts' : 'GetObject';
     case 'HEAD':
-      return 'HeadObject';
+      return 'HeadObject'; // also GetObjectMeta (`?objectMeta`): the same headers, no body
     case 'DELETE':
       return uploadId ? 'AbortMultipartUpload' : 'DeleteObject';
     default:

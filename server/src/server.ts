@@ -9,7 +9,8 @@ import type { CredentialResolver } from './auth/types.js';
 import type { ServerConfig } from './context.js';
 import { handleControl } from './control.js';
 import { defaultCorsRule } from './cors.js';
-import { dispatch, type DispatchDeps } from './dispatch.js';
+import { hostBucket } from './addressing.js';
+import { answerClientError, dispatch, type DispatchDeps } from './dispatch.js';
 import { errors } from './errors.js';
 import { Faults } from './faults.js';
 import { RequestLog } from './request-log.js';
@@ -85,9 +86,18 @@ export async function createOssServer(options: OssServerOptions = {}): Promise<O
     sts: { rootAccessKeyId: o.accessKeyId, rootAccessKeySecret: o.accessKeySecret, authority, now: o.now },
   };
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 10_000 }, (req, res) => {
-    if (faults && log && req.url?.startsWith('/_local/')) void handleControl(req, res, { faults, log, authority, now: o.now });
-    else void dispatch(req, res, deps);
+    // `/_local/` is the control endpoint only on the plain host; on `<bucket>.localhost` it is a key.
+    const control = faults && log && req.url?.startsWith('/_local/') && hostBucket(req.headers.host) === undefined;
+    const handled = control
+      ? handleControl(req, res, { faults, log, authority, now: o.now })
+      : dispatch(req, res, deps);
+    // Last line of defence: a bug in a handler must cost one connection, never the process.
+    handled.catch((error: unknown) => {
+      console.error('[oss-local] unhandled failure:', error);
+      res.destroy();
+    });
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, o.host));
   server.timeout = 120_000; // idle sockets (a stalled client) are closed after 2 minutes
   await new Promise<void>((done, fail) => {
     server.once('error', fail);

@@ -13,15 +13,16 @@ export type XmlElement = { readonly [name: string]: XmlValue };
 
 const declaration = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** Escapes text for element content. Control characters other than tab/LF/CR are not legal in XML 1.0. */
+/**
+ * Escapes text for element content. Quotes stay literal, as OSS writes ETags (`"…"`); control
+ * characters other than tab/LF/CR are not legal in XML 1.0 and become character references.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
+  return text.replace(/[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
     switch (c) {
       case '&': return '&amp;';
       case '<': return '&lt;';
       case '>': return '&gt;';
-      case '"': return '&quot;';
-      case "'": return '&apos;';
       default: return `&#${c.charCodeAt(0)};`;
     }
   });

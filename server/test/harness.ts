@@ -16,8 +16,18 @@ export const RPCClient = require('@alicloud/pop-core').RPCClient as new (options
   request(action: string, params: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, any>>;
 };
 
-/** The parts of ali-oss the tests use (typed loosely: it ships no types). */
-export type AliOssClient = Record<string, (...args: any[]) => Promise<any>> & { signatureUrl(name: string, options?: object): string; signatureUrlV4(method: string, expires: number, request?: object, objectName?: string, additionalHeaders?: string[]): Promise<string> };
+/** The ali-oss methods the tests call (typed loosely: it ships no types). */
+type AliOssMethod =
+  | 'put' | 'putStream' | 'get' | 'getStream' | 'head' | 'getObjectMeta' | 'delete' | 'copy' | 'list' | 'listV2' | 'listBuckets'
+  | 'multipartUpload' | 'initMultipartUpload' | 'uploadPart' | 'uploadPartCopy' | 'multipartUploadCopy' | 'completeMultipartUpload'
+  | 'abortMultipartUpload' | 'listParts' | 'listUploads' | 'putACL' | 'getACL' | 'putObjectTagging' | 'getObjectTagging'
+  | 'deleteObjectTagging' | 'putSymlink' | 'getSymlink' | 'getBucketInfo' | 'request';
+
+/** The parts of ali-oss the tests use. */
+export type AliOssClient = { [K in AliOssMethod]: (...args: any[]) => Promise<any> } & {
+  signatureUrl(name: string, options?: object): string;
+  signatureUrlV4(method: string, expires: number, request?: object, objectName?: string, additionalHeaders?: string[]): Promise<string>;
+};
 
 /** A started server plus helpers. */
 export type TestServer = OssServer & {

@@ -7,6 +7,11 @@ import { queryValue } from '../request.js';
 
 const maxListed = 1000;
 
+/** Keys sort in UTF-8 byte order, as OSS lists them (JavaScript compares UTF-16 code units). */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /** Reads an integer query parameter of at least `min`; page sizes above 1000 are clamped (§2.8). */
 function readCount(ctx: Context, name: string, fallback: number, min: number, clamp = maxListed): number {
   const raw = queryValue(ctx.request, name);
@@ -63,11 +68,11 @@ export async function listMultipartUploads(ctx: Context): Promise<void> {
   const url = urlEncoding(ctx);
   const all = ctx.storage.uploads.all()
     .filter((u) => u.state === 'active' && u.bucket === bucket && u.key.startsWith(prefix))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.localeCompare(b.initiated) || a.id.localeCompare(b.id)));
+    .sort((a, b) => compareKeys(a.key, b.key) || a.initiated.localeCompare(b.initiated) || a.id.localeCompare(b.id));
   let start = 0;
   if (keyMarker !== '') {
     const idIndex = idMarker === '' ? -1 : all.findIndex((u) => u.key === keyMarker && u.id === idMarker);
-    start = idIndex !== -1 ? idIndex + 1 : all.findIndex((u) => u.key > keyMarker);
+    start = idIndex !== -1 ? idIndex + 1 : all.findIndex((u) => compareKeys(u.key, keyMarker) > 0);
     if (start === -1) start = all.length;
   }
   const uploads: typeof all = [];
@@ -112,9 +117,9 @@ export async function listObjects(ctx: Context): Promise<void> {
   const url = urlEncoding(ctx);
   const records = [];
   for await (const record of ctx.storage.objects.list(bucket)) {
-    if (record.key.startsWith(prefix) && record.key > marker) records.push(record);
+    if (record.key.startsWith(prefix) && compareKeys(record.key, marker) > 0) records.push(record);
   }
-  records.sort((a, b) => (a.key < b.key ? -1 : 1));
+  records.sort((a, b) => compareKeys(a.key, b.key));
   const contents: typeof records = [];
   const prefixes: string[] = [];
   let truncated = false;

@@ -24,7 +24,7 @@ export async function replyAfterWrite(
     return;
   }
   const error = errors.callbackFailed(answer.message);
-  const body = renderError(error, ctx.request.requestId, ctx.origin);
+  const body = renderError(error, ctx.request.requestId, ctx.hostId);
   ctx.response.writeHead(203, { ...headers, 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), 'x-oss-ec': error.ec ?? '' });
   ctx.response.end(body);
 }

@@ -5,7 +5,7 @@
  * is skipped on load. The whole state is also kept in memory for fast ListParts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import type { BlobStore } from './blob-store.js';
@@ -68,7 +68,11 @@ export class UploadStore {
         continue;
       }
       const parts = new Map<number, PartRecord>();
-      const journal = await readFile(join(dir, 'parts.log'), 'utf8').catch(() => '');
+      const journalPath = join(dir, 'parts.log');
+      const journal = await readFile(journalPath, 'utf8').catch(() => '');
+      // A torn tail (crash mid-append) must be cut off, or the next append would glue a good
+      // record onto it and both would be unreadable.
+      if (journal !== '' && !journal.endsWith('\n')) await truncate(journalPath, Buffer.byteLength(journal.slice(0, journal.lastIndexOf('\n') + 1)));
       for (const line of journal.split('\n')) {
         try {
           const part = JSON.parse(line) as PartRecord;
