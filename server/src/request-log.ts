@@ -3,7 +3,7 @@
  * so tests can prove which parts were sent and how often. It is appended to `<data>/requests.log`
  * and reloaded at start-up, so it spans SIGKILL restarts.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One answered request. */
@@ -34,6 +34,11 @@ export class RequestLog {
       text = readFileSync(this.#file, 'utf8');
     } catch {
       // first start
+    }
+    // Cut a torn last line (crash mid-append) so the next entry starts on a line of its own.
+    if (text !== '' && !text.endsWith('\n')) {
+      text = text.slice(0, text.lastIndexOf('\n') + 1);
+      truncateSync(this.#file, Buffer.byteLength(text));
     }
     this.#entries = text.split('\n').flatMap((line) => {
       try {

@@ -9,7 +9,7 @@ import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Crc64 } from '../crc64.js';
 import { errors } from '../errors.js';
-import { uniqueName, type FileOptions } from './files.js';
+import { syncDir, uniqueName, type FileOptions } from './files.js';
 
 /** What was written: the blob's name, its length and its digests. */
 export type BlobInfo = {
@@ -70,6 +70,7 @@ export class BlobStore {
       if (this.#files.fsync) await handle.sync();
       await handle.close();
       await rename(tmp, this.path(name));
+      if (this.#files.fsync) await syncDir(this.#dir);
     } catch (error) {
       await handle.close().catch(() => undefined);
       await rm(tmp, { force: true });

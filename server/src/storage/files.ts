@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where temporary files go and whether writes are fsync'd before they are published. */
 export type FileOptions = { readonly tmpDir: string; readonly fsync: boolean };
@@ -12,6 +12,16 @@ export type FileOptions = { readonly tmpDir: string; readonly fsync: boolean };
 /** A fresh unique name for temporary and blob files. */
 export function uniqueName(): string {
   return `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}`;
+}
+
+/** Flushes a directory entry (a rename is durable across power loss only once its directory is). */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Writes `data` to a temporary file, flushes it, and renames it over `target`. */
@@ -30,6 +40,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rm(tmp, { force: true });
     throw error;
   }
+  if (options.fsync) await syncDir(dirname(target));
 }
 
 /** Appends one line to a journal file and flushes it before returning. */
