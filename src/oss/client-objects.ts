@@ -56,7 +56,7 @@ export function objectOperations(transport: Transport): ObjectOperations {
       if (opts.contentMd5) headers['Content-MD5'] = opts.contentMd5;
       const response = await transport.send({ operation: 'PutObject', method: 'PUT', key, headers, body, idempotent: true, signal: opts.signal });
       const result = { etag: readEtag(response, 'PutObject'), crc64: response.headers.get('x-oss-hash-crc64ecma') ?? undefined, requestId: response.headers.get('x-oss-request-id') ?? undefined };
-      return opts.callback ? { ...result, callbackResult: await readCallbackResult(response) } : result;
+      return opts.callback ? { ...result, callbackResult: await readCallbackResult(response, 'PutObject') } : result;
     },
     async headObject(key, opts = {}) {
       return objectInfo(await transport.send({ operation: 'HeadObject', method: 'HEAD', key, idempotent: true, signal: opts.signal }));

@@ -2,13 +2,13 @@
  * `createOssClient(options)`: the OSS multipart API one call per operation, each taking a
  * `signal`. The uploader is built on it; apps can use it directly for custom flows.
  */
-import { OssError } from '../errors.js';
+import { OssError, OssServiceError } from '../errors.js';
 import type { CallbackOptions, ConnectionOptions } from '../types.js';
 import { resolveConnection } from './connection.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
 import {
-  buildCompleteBody, parseComplete, parseCopyPart, parseInitiate, parseListParts, parseListUploads,
+  buildCompleteBody, parseComplete, parseCopyPart, parseError, parseInitiate, parseListParts, parseListUploads,
   type ListedPart, type ListPartsPage, type ListUploadsPage,
 } from './xml.js';
 import { objectOperations, type ObjectOperations } from './client-objects.js';
@@ -96,9 +96,22 @@ export function readEtag(response: Response, what: string): string {
   return etag;
 }
 
-/** Parses a callback answer (JSON), or returns the text when it is not JSON. */
-export async function readCallbackResult(response: Response): Promise<unknown> {
+/**
+ * Parses a callback answer (JSON), or returns the text when it is not JSON. A 203 means the object
+ * was stored but the callback failed (oss-protocol.md §5): that is an error for the caller, and its
+ * message says the object exists.
+ */
+export async function readCallbackResult(response: Response, operation: 'PutObject' | 'CompleteMultipartUpload'): Promise<unknown> {
   const text = await response.text();
+  if (response.status === 203) {
+    const details = { ...(parseError(text) ?? {}) };
+    const { Code = 'CallbackFailed', Message = 'the upload callback failed', RequestId, HostId, ...rest } = details;
+    throw new OssServiceError({
+      status: 203, code: Code, message: `${Message} The object was stored; only the callback failed.`,
+      requestId: response.headers.get('x-oss-request-id') ?? RequestId, hostId: HostId, operation,
+      method: operation === 'PutObject' ? 'PUT' : 'POST', url: response.url, details: { ...rest, ETag: response.headers.get('etag') ?? '' },
+    });
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -170,7 +183,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       const requestId = response.headers.get('x-oss-request-id') ?? undefined;
       const crc64 = response.headers.get('x-oss-hash-crc64ecma') ?? undefined;
       if (opts.callback) {
-        return { etag: response.headers.get('etag') ?? '', location: undefined, requestId, crc64, callbackResult: await readCallbackResult(response) };
+        return { etag: response.headers.get('etag') ?? '', location: undefined, requestId, crc64, callbackResult: await readCallbackResult(response, 'CompleteMultipartUpload') };
       }
       const xml = parseComplete(await response.text());
       return { etag: response.headers.get('etag') ?? xml.etag, location: xml.location, requestId, crc64 };
