@@ -110,6 +110,12 @@ async function runOperation(req: IncomingMessage, res: ServerResponse, deps: Dis
   authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
   if (fault) {
     trace.fault = fault.action;
+    // A request without a body (GET, HEAD, Initiate, …) never reads one, so drop its socket now.
+    const hasBody = Number(request.headers['content-length'] ?? '0') > 0 || request.headers['transfer-encoding'] !== undefined;
+    if (fault.action === 'drop' && (!hasBody || (fault.afterBytes ?? 0) === 0)) {
+      req.socket?.destroy();
+      throw new Error('fault: socket dropped');
+    }
     if (fault.action === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
     if (fault.action === 'error') {
       throw new OssError(fault.status ?? 503, fault.code ?? 'ServiceUnavailable', fault.message ?? 'Injected fault: the service is unavailable.');

@@ -204,6 +204,21 @@ describe('fault injection', () => {
     await expect(client.head(name)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('a drop rule also cuts requests that carry no body (Initiate, GET): the client sees a socket error', async () => {
+    const name = 'faults/dropped-bodyless.bin';
+    await client.put(name, testBytes(1 * KiB, 21));
+    await control.addRules([
+      { op: 'InitiateMultipartUpload', key: name, action: 'drop' },
+      { op: 'GetObject', key: name, action: 'drop', afterBytes: 100 },
+    ]);
+    const initiate = await failureOf(client.initMultipartUpload(name));
+    expect(initiate.status === undefined || initiate.status < 0).toBe(true);
+    const get = await failureOf(client.get(name));
+    expect(get.status === undefined || get.status < 0).toBe(true);
+    expect((await client.listUploads({ prefix: name })).uploads ?? []).toHaveLength(0);
+    expect((await client.get(name)).content.length).toBe(1 * KiB);
+  });
+
   it('rules filtered by op, key and part number fire on nothing else', async () => {
     const a = 'faults/filter-a.bin';
     const b = 'faults/filter-b.bin';

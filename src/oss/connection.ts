@@ -36,14 +36,18 @@ export function resolveConnection(options: ConnectionOptions): { transport: Tran
   if (credentials === null || (typeof credentials !== 'object' && typeof credentials !== 'function')) {
     throw new TypeError(`Expected \`credentials\` to be an object or a function, got ${describe(credentials)}`);
   }
+  // Refresh-before-expiry must use the server-corrected clock, which the transport learns.
+  let learnt: Transport | undefined;
+  const now = () => Date.now() + (learnt?.clockOffsetMs() ?? 0);
   const transport = createTransport({
     endpoint: parseEndpoint(endpoint, pathStyle),
     bucket,
     region: normalizeRegion(region),
     signatureVersion,
-    credentials: createCredentialCache(credentials),
+    credentials: createCredentialCache(credentials, now),
     retry: normalizeRetry(options.retry),
     timeoutMs: timeout,
   });
+  learnt = transport;
   return { transport };
 }
