@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/faults.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OSS, testBytes, type AliOssClient } from './harness.js';
 
@@ -225,16 +226,6 @@ function expectCleanDataDir(audit: Audit): void {
   expect(audit.blobs.size).toBe(audit.referenced.size);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tests

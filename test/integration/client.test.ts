@@ -4,19 +4,16 @@
  * single-object calls, service errors with their request ids, and presigned URLs fetched with the
  * global fetch.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OssError, OssNetworkError, OssServiceError } from '../../src/index.js';
-import { clientFor, control, md5, minPart, rejectionOf, startFaultServer, startServer, storedMd5, testBytes, uniqueKey, type TestServer } from './setup.js';
+import { clientFor, control, md5, minPart, rejectionOf, useFaultServer, startServer, storedMd5, testBytes, uniqueKey, type TestServer } from './setup.js';
 
 let server: TestServer;
 let ctl: ReturnType<typeof control>;
 
-beforeAll(async () => {
-  server = await startFaultServer();
-  ctl = control(server);
-});
-afterAll(async () => {
-  await server?.dispose();
+useFaultServer((started, controller) => {
+  server = started;
+  ctl = controller;
 });
 
 /** Runs `fn` for 1..count, `concurrency` at a time. */

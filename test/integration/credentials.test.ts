@@ -4,22 +4,16 @@
  * before `Expiration`, the STS PascalCase shape, session policies, and the clock offset learnt
  * from RequestTimeTooSkewed on a server whose clock is 20 minutes ahead.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OssServiceError, type CredentialsInput } from '../../src/index.js';
-import { control, md5, minPart, rejectionOf, startFaultServer, startServer, storedMd5, testBytes, uniqueKey, uploaderFor, type TestServer } from './setup.js';
+import { control, md5, minPart, rejectionOf, useFaultServer, startServer, storedMd5, testBytes, uniqueKey, uploaderFor, type TestServer } from './setup.js';
 
 let server: TestServer;
 let ctl: ReturnType<typeof control>;
 
-beforeAll(async () => {
-  server = await startFaultServer();
-  ctl = control(server);
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-afterEach(async () => {
-  await ctl.clearFaults();
+useFaultServer((started, controller) => {
+  server = started;
+  ctl = controller;
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

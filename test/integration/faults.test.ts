@@ -3,22 +3,16 @@
  * dropped sockets, InvalidDigest, a permanent 403 that fails the upload fast, and an ambiguous
  * Complete settled by asking the server. The request log proves what was sent and how often.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OssError, OssNetworkError, OssServiceError, type CompletedPart, type UploadPhase, type UploadProgress } from '../../src/index.js';
-import { aliFor, control, md5, minPart, rejectionOf, startFaultServer, storedMd5, testBytes, uniqueKey, uploaderFor, type LogEntry, type TestServer } from './setup.js';
+import { aliFor, control, md5, minPart, rejectionOf, useFaultServer, storedMd5, testBytes, uniqueKey, uploaderFor, type LogEntry, type TestServer } from './setup.js';
 
 let server: TestServer;
 let ctl: ReturnType<typeof control>;
 
-beforeAll(async () => {
-  server = await startFaultServer();
-  ctl = control(server);
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-afterEach(async () => {
-  await ctl.clearFaults();
+useFaultServer((started, controller) => {
+  server = started;
+  ctl = controller;
 });
 
 const phaseOrder: Record<UploadPhase, number> = { hashing: 0, uploading: 1, completing: 2, done: 3 };

@@ -4,7 +4,7 @@
  * MD5 of what was uploaded and read back. Nothing here stubs the SDK or ky (house style rule 40).
  */
 import { createHash } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createOssClient, createUploader, type Uploader, type UploaderOptions } from '../../src/index.js';
 import { startServer, testBytes as harnessBytes, type AliOssClient, type TestServer } from '../../server/test/harness.js';
 
@@ -119,4 +119,24 @@ let counter = 0;
 export function uniqueKey(prefix: string): string {
   counter++;
   return `it/${prefix}-${Date.now().toString(36)}-${counter}.bin`;
+}
+
+/**
+ * Starts one fault-injection server for the test file and clears its fault rules after each test;
+ * `use` receives the server and its control client once started.
+ */
+export function useFaultServer(use: (server: TestServer, ctl: ReturnType<typeof control>) => void): void {
+  let server: TestServer | undefined;
+  let ctl: ReturnType<typeof control> | undefined;
+  beforeAll(async () => {
+    server = await startFaultServer();
+    ctl = control(server);
+    use(server, ctl);
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  afterEach(async () => {
+    await ctl?.clearFaults();
+  });
 }

@@ -3,11 +3,11 @@
  * V4 header and V4 presigned URL. Checks the clock, resolves the key (and STS token), recomputes the
  * signature independently of any SDK and returns who signed the request.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { errors } from '../errors.js';
 import { hasQuery, queryValue } from '../request.js';
 import type { OssRequest, QueryParam } from '../request.js';
 import type { AuthOptions, Principal } from './types.js';
+import { checkClock, hexBytes, iso, malformedAuthorization, maxClockSkewMs, requiredQuery, signaturesMatch } from './checks.js';
 import { parseV1Date, signedSubResources, v1Signature, v1StringToSign } from './v1.js';
 import {
   parseV4Authorization,
@@ -22,8 +22,6 @@ import {
   v4Terminator,
 } from './v4.js';
 
-/** OSS rejects request times more than 15 minutes off its clock (§2.9 RequestTimeTooSkewed, 900000 ms). */
-const maxClockSkewMs = 15 * 60 * 1000;
 /** Upper bound of `x-oss-expires` (§3.4: 1..604800 seconds, i.e. seven days). */
 const maxPresignedExpiresSeconds = 604_800;
 const v1Prefix = 'OSS ';
@@ -226,36 +224,3 @@ function v1Mismatch(accessKeyId: string, signature: string, stringToSign: string
     StringToSignBytes: hexBytes(stringToSign),
   }, '0002-00000040');
 }
-
-function checkClock(requestMs: number, raw: string, now: number): void {
-  if (Number.isNaN(requestMs)) throw errors.invalidDate(raw);
-  if (Math.abs(requestMs - now) > maxClockSkewMs) throw errors.requestTimeTooSkewed(iso(requestMs), iso(now));
-}
-
-function requiredQuery(request: OssRequest, name: string): string {
-  const value = queryValue(request, name);
-  if (value === undefined || value === '') throw errors.invalidArgument(`${name} is required in a presigned URL.`, name, value ?? '');
-  return value;
-}
-
-/**
- * Constant-time comparison. Unequal lengths still run one full comparison (of the expected value with
- * itself) so the response time does not reveal how much of the signature was right.
- */
-function signaturesMatch(provided: string, expected: string): boolean {
-  const a = Buffer.from(provided, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  if (a.length !== b.length) {
-    timingSafeEqual(b, b);
-    return false;
-  }
-  return timingSafeEqual(a, b);
-}
-
-const hexBytes = (text: string): string =>
-  Array.from(Buffer.from(text, 'utf8'), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-const malformedAuthorization = (value: string) =>
-  errors.invalidArgument('Authorization header is invalid.', 'Authorization', value);
