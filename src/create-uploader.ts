@@ -6,15 +6,31 @@ import { runCopy, type CopyOptions, type CopyResult } from './core/copy.js';
 import { checkPartSize, defaultPartSizeBytes } from './core/plan.js';
 import { normalizeRetry } from './core/retry.js';
 import { runUpload, type EngineSettings } from './core/upload.js';
+import { pendingUploads, type PendingUpload, type SweepResult } from './core/pending.js';
 import { createHasher, type Hasher } from './hashing/hash-pool.js';
+import { defaultStore } from './persistence/idb-store.js';
 import { createOssClient, type OssClient } from './oss/client.js';
 import { requireObject } from './oss/connection.js';
 import type { UploaderOptions, UploadOptions, UploadResult } from './types.js';
 
 /** The uploader API. */
 export type Uploader = {
-  /** Uploads a Blob/File to `key`; multipart above `multipartThreshold`. */
-  upload(file: Blob, key: string, options?: UploadOptions): Promise<UploadResult>;
+  /**
+   * Uploads a Blob/File (or the file behind a `FileSystemFileHandle`, which is then kept so a later
+   * `resume(id)` needs no file picker) to `key`; multipart above `multipartThreshold`. An unfinished
+   * upload of the same file to the same key resumes with only the parts the server lacks.
+   */
+  upload(file: Blob | FileSystemFileHandle, key: string, options?: UploadOptions): Promise<UploadResult>;
+  /** Unfinished uploads of this endpoint and bucket, newest first. */
+  listPending(): Promise<PendingUpload[]>;
+  /** Continues an unfinished upload from its stored file handle (asks for read permission when needed). */
+  resume(id: string, options?: UploadOptions): Promise<UploadResult>;
+  /** Resumes every unfinished upload that has a stored file handle, one after another. */
+  resumeAll(options?: UploadOptions): Promise<Array<{ id: string; result?: UploadResult; error?: unknown }>>;
+  /** Aborts an unfinished upload on the server and forgets it. */
+  discard(id: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Discards records idle for `olderThan` ms; with `prefix`, also aborts such server-side uploads no record knows. */
+  sweep(options: { olderThan: number; prefix?: string; signal?: AbortSignal }): Promise<SweepResult>;
   /** Copies an object within the bucket by UploadPartCopy. */
   copy(sourceKey: string, targetKey: string, options?: CopyOptions): Promise<CopyResult>;
   /** The low-level client with the same connection. */
@@ -35,6 +51,12 @@ function checkBoolean(value: unknown, name: string): asserts value is boolean {
 function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
   if (typeof value !== 'number') throw new TypeError(`Expected \`${name}\` to be an integer within ${min}..${max}, got \`${String(value)}\` (${typeof value})`);
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`Expected \`${name}\` to be an integer within ${min}..${max}, got \`${value}\``);
+}
+
+/** Whether a value is a `FileSystemFileHandle` of a file (duck-typed: the class is missing outside Chromium). */
+function isFileHandle(value: unknown): value is FileSystemFileHandle {
+  return typeof value === 'object' && value !== null && (value as FileSystemFileHandle).kind === 'file' &&
+    typeof (value as FileSystemFileHandle).getFile === 'function';
 }
 
 /** Throws unless `key` is a valid OSS object key (oss-protocol.md §1.1). */
@@ -61,15 +83,47 @@ export function createUploader(options: UploaderOptions): Uploader {
   checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
   if (options.workers !== undefined) checkInteger(options.workers, 'workers', 1, 32);
   const settings: EngineSettings = { partSize, concurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry) };
+  const store = options.store ?? defaultStore();
+  if (typeof store?.get !== 'function' || typeof store.addPart !== 'function') throw new TypeError('Expected `store` to implement CheckpointStore (get, create, addPart, delete, list)');
   let hasher: Hasher | undefined;
   const getHasher = () => (hasher ??= createHasher(options.workers === undefined ? {} : { workers: options.workers }));
+  const deps = { client, hasher: getHasher, settings, store, endpoint: options.endpoint, bucket: options.bucket };
+  const pending = pendingUploads(deps);
+  const upload: Uploader['upload'] = (source, key, uploadOptions = {}) => {
+    if (!(source instanceof Blob) && !isFileHandle(source)) {
+      throw new TypeError(`Expected \`file\` to be a Blob, File or FileSystemFileHandle, got \`${String(source)}\` (${typeof source})`);
+    }
+    checkObjectKey(key);
+    requireObject(uploadOptions, 'upload');
+    if (uploadOptions.lock !== undefined && uploadOptions.lock !== 'fail' && uploadOptions.lock !== 'wait') {
+      throw new TypeError(`Expected \`lock\` to be 'fail' or 'wait', got \`${String(uploadOptions.lock)}\``);
+    }
+    if (source instanceof Blob) return runUpload(deps, source, key, uploadOptions);
+    return source.getFile().then((file) => runUpload(deps, file, key, uploadOptions, source));
+  };
   return {
     client,
-    upload(file, key, uploadOptions = {}) {
-      if (!(file instanceof Blob)) throw new TypeError(`Expected \`file\` to be a Blob or File, got \`${String(file)}\` (${typeof file})`);
-      checkObjectKey(key);
-      requireObject(uploadOptions, 'upload');
-      return runUpload({ client, hasher: getHasher, settings }, file, key, uploadOptions);
+    upload,
+    listPending: pending.listPending,
+    discard: pending.discard,
+    sweep: pending.sweep,
+    async resume(id, resumeOptions = {}) {
+      const { record, file, handle } = await pending.reopen(id);
+      return runUpload(deps, file, record.key, { contentType: record.contentType, ...resumeOptions }, handle);
+    },
+    async resumeAll(resumeOptions = {}) {
+      const outcomes: Array<{ id: string; result?: UploadResult; error?: unknown }> = [];
+      for (const item of await pending.listPending()) {
+        if (!item.hasFileHandle) continue;
+        try {
+          const { record, file, handle } = await pending.reopen(item.id);
+          outcomes.push({ id: item.id, result: await runUpload(deps, file, record.key, { contentType: record.contentType, ...resumeOptions }, handle) });
+        } catch (error) {
+          if (resumeOptions.signal?.aborted) throw resumeOptions.signal.reason;
+          outcomes.push({ id: item.id, error });
+        }
+      }
+      return outcomes;
     },
     copy(sourceKey, targetKey, copyOptions = {}) {
       checkObjectKey(sourceKey);

@@ -89,3 +89,15 @@ export class OssIntegrityError extends OssError {
 export class ResumeMismatchError extends OssError {
   override readonly name = 'ResumeMismatchError' as const;
 }
+
+/** Another tab (or caller) is already driving this upload; only one writer per uploadId is allowed. */
+export class UploadLockedError extends OssError {
+  override readonly name = 'UploadLockedError' as const;
+  /** The pending upload's id (see `listPending()`). */
+  readonly uploadRecordId: string;
+
+  constructor(id: string) {
+    super(`Upload ${id} is already running in another tab or call; pass \`lock: 'wait'\` to wait for it instead`);
+    this.uploadRecordId = id;
+  }
+}

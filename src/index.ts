@@ -9,7 +9,11 @@ export type { ListedPart, ListedUpload, ListPartsPage, ListUploadsPage } from '.
 export type { CredentialsInput, CredentialsSource } from './oss/credentials.js';
 export type { CopyOptions, CopyResult } from './core/copy.js';
 export type { RetryOptions } from './core/retry.js';
-export { OssError, OssServiceError, OssNetworkError, OssIntegrityError, ResumeMismatchError, type OssOperation } from './errors.js';
+export { OssError, OssServiceError, OssNetworkError, OssIntegrityError, ResumeMismatchError, UploadLockedError, type OssOperation } from './errors.js';
+export type { PendingUpload, SweepResult } from './core/pending.js';
+export { createMemoryStore, type CheckpointStore } from './persistence/store.js';
+export { createIndexedDbStore } from './persistence/idb-store.js';
+export type { JournalPart, UploadRecord } from './persistence/record.js';
 export type {
-  CallbackOptions, CompletedPart, ConnectionOptions, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
+  CallbackOptions, CompletedPart, ConnectionOptions, ResumeInfo, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
 } from './types.js';

@@ -4,6 +4,7 @@
  */
 import type { RetryOptions } from './core/retry.js';
 import type { CredentialsSource } from './oss/credentials.js';
+import type { CheckpointStore } from './persistence/store.js';
 
 /** How to reach a bucket and sign for it. */
 export type ConnectionOptions = {
@@ -38,8 +39,10 @@ export type ConnectionOptions = {
    */
   readonly retry?: number | RetryOptions;
   /**
-   * Milliseconds one request attempt may take, body included; then it is aborted and retried.
-   * @default 120000
+   * Stall timeout: milliseconds one request attempt may take, body included, before it is aborted
+   * and retried (a part with no completion for this long is re-sent). fetch reports no upload
+   * progress, so this bounds a whole part: 8 MiB in 60 s needs about 140 KB/s.
+   * @default 60000
    */
   readonly timeout?: number;
 };
@@ -66,7 +69,23 @@ export type UploaderOptions = ConnectionOptions & {
   readonly multipartThreshold?: number;
   /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 1, 4) */
   readonly workers?: number;
+  /**
+   * Where the upload journal (uploadId + acknowledged parts) is kept so an upload can resume after a
+   * reload or a browser restart.
+   * @default IndexedDB database `oss-resumable` in browsers, memory in Node
+   */
+  readonly store?: CheckpointStore;
 };
+
+/** What `onResume` reports when a journalled upload of the same file was found. */
+export type ResumeInfo =
+  | { readonly resumed: true; readonly uploadId: string; readonly skippedParts: number; readonly skippedBytes: number }
+  | {
+    readonly resumed: false;
+    /** `NoSuchUpload`: the server no longer has it (aborted, expired); `mismatch`: part size or target changed. */
+    readonly reason: 'NoSuchUpload' | 'mismatch';
+    readonly uploadId: string;
+  };
 
 /** The upload callback OSS calls after storing the object (oss-protocol.md §5). */
 export type CallbackOptions = {
@@ -118,8 +137,16 @@ export type UploadOptions = {
   readonly signal?: AbortSignal;
   /** Called at most every 100 ms and at least once per part. */
   readonly onProgress?: (progress: UploadProgress) => void;
-  /** Called after each acknowledged part. */
+  /** Called after each acknowledged part (once it is journalled). */
   readonly onPartComplete?: (part: CompletedPart) => void;
+  /** Called when an earlier, unfinished upload of the same file to the same key was found: resumed, or started afresh. */
+  readonly onResume?: (info: ResumeInfo) => void;
+  /**
+   * When another tab is already uploading the same file to the same key: `'fail'` rejects with
+   * `UploadLockedError`, `'wait'` waits for it to finish or pause.
+   * @default 'fail'
+   */
+  readonly lock?: 'fail' | 'wait';
 };
 
 /** What a finished upload returns. */

@@ -10,7 +10,7 @@ import { normalizeRegion, parseEndpoint } from './url.js';
 const bucketPattern = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** Defaults of {@link ConnectionOptions}. */
-export const connectionDefaults = { pathStyle: false, signatureVersion: 'v4', timeout: 120_000 } as const satisfies Partial<ConnectionOptions>;
+export const connectionDefaults = { pathStyle: false, signatureVersion: 'v4', timeout: 60_000 } as const satisfies Partial<ConnectionOptions>;
 
 function describe(value: unknown): string {
   return `\`${typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)}\` (${typeof value})`;

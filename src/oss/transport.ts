@@ -6,6 +6,7 @@
  * refusal proves it had no effect.
  */
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
+import { isOffline, waitForOnline } from '../core/connectivity.js';
 import { credentialErrorCodes, fullJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
 import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
 import type { CredentialCache } from './credentials.js';
@@ -95,6 +96,8 @@ export function createTransport(config: TransportConfig): Transport {
       retryOnTimeout: true,
       delay: (attempt) => backoffDelay(attempt, config.retry),
       jitter: (delay) => fullJitter(delay),
+      // Offline is not a failure worth a retry: stop here, `send` waits for `online` and re-sends.
+      shouldRetry: () => (isOffline() ? false : undefined),
     },
   });
 
@@ -124,21 +127,30 @@ export function createTransport(config: TransportConfig): Transport {
   };
 
   const send = async (spec: RequestSpec): Promise<Response> => {
-    for (let resend = 0; ; resend++) {
+    let resent = false;
+    for (;;) {
+      await waitForOnline(spec.signal);
       const used: { credentials?: Credentials } = {};
       try {
         return await attempt(spec, used);
       } catch (error) {
         if (spec.signal?.aborted) throw spec.signal.reason;
-        if (!(error instanceof HTTPError)) throw toNetworkError(error, spec);
+        if (!(error instanceof HTTPError)) {
+          // Lost the network: wait for it and send again, without spending retries. POST is not
+          // repeated blindly: its caller settles the ambiguity (Complete) or accepts an orphan (Initiate).
+          if (isOffline() && spec.idempotent) continue;
+          throw toNetworkError(error, spec);
+        }
         const serviceError = await toServiceError(error, spec);
-        if (resend === 0 && credentialErrorCodes.has(serviceError.code) && config.credentials.refreshable && used.credentials) {
+        if (!resent && credentialErrorCodes.has(serviceError.code) && config.credentials.refreshable && used.credentials) {
           config.credentials.invalidate(used.credentials);
+          resent = true;
           continue;
         }
         const serverTime = Date.parse(serviceError.details['ServerTime'] ?? '');
-        if (resend === 0 && serviceError.code === 'RequestTimeTooSkewed' && Number.isFinite(serverTime)) {
+        if (!resent && serviceError.code === 'RequestTimeTooSkewed' && Number.isFinite(serverTime)) {
           offsetMs = serverTime - Date.now();
+          resent = true;
           continue;
         }
         throw serviceError;

@@ -1,0 +1,39 @@
+/**
+ * One writer per upload across tabs: a Web Lock (`navigator.locks`) named after the record, held
+ * for the whole upload, so two tabs never drive the same uploadId (anchors.md §4 item 3). Where Web
+ * Locks are missing (Node), an in-process lock gives the same guarantee within the process.
+ */
+import { UploadLockedError } from '../errors.js';
+
+/** What to do when another tab holds the lock. */
+export type LockMode = 'fail' | 'wait';
+
+const localHolders = new Map<string, Promise<unknown>>();
+
+function lockName(id: string): string {
+  return `oss-resumable:${id}`;
+}
+
+/** Runs `task` while holding the upload's lock. */
+export async function withUploadLock<T>(id: string, mode: LockMode, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (locks) {
+    if (mode === 'wait') return locks.request(lockName(id), signal ? { signal } : {}, task);
+    return locks.request(lockName(id), { ifAvailable: true }, (lock) => {
+      if (!lock) throw new UploadLockedError(id);
+      return task();
+    });
+  }
+  for (let holder = localHolders.get(id); holder; holder = localHolders.get(id)) {
+    if (mode === 'fail') throw new UploadLockedError(id);
+    await holder.catch(() => undefined);
+    signal?.throwIfAborted();
+  }
+  const running = task();
+  localHolders.set(id, running);
+  try {
+    return await running;
+  } finally {
+    localHolders.delete(id);
+  }
+}
