@@ -12,6 +12,8 @@ export type { RetryOptions } from './core/retry.js';
 export { OssError, OssServiceError, OssNetworkError, OssIntegrityError, ResumeMismatchError, UploadLockedError, type OssOperation } from './errors.js';
 export type { PendingUpload, SweepResult } from './core/pending.js';
 export { createMemoryStore, type CheckpointStore } from './persistence/store.js';
+export { createHasher } from './hashing/hash-pool.js';
+export type { Hasher, HasherOptions, PartDigest } from './hashing/hasher.js';
 export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';
 export type {
