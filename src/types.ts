@@ -139,6 +139,11 @@ export type UploadOptions = {
   readonly onProgress?: (progress: UploadProgress) => void;
   /** Called after each acknowledged part (once it is journalled). */
   readonly onPartComplete?: (part: CompletedPart) => void;
+  /**
+   * Called once a multipart upload has its uploadId (new or resumed), with the journal record id that
+   * `listPending()`, `resume()` and `discard()` take.
+   */
+  readonly onStart?: (info: { readonly id: string; readonly uploadId: string; readonly key: string }) => void;
   /** Called when an earlier, unfinished upload of the same file to the same key was found: resumed, or started afresh. */
   readonly onResume?: (info: ResumeInfo) => void;
   /**

@@ -28,6 +28,8 @@ export type PendingUpload = {
   readonly ageMs: number;
   /** Whether `resume(id)` can reopen the file without asking the user to pick it again. */
   readonly hasFileHandle: boolean;
+  /** The stored file handle, when there is one. */
+  readonly fileHandle: FileSystemFileHandle | undefined;
 };
 
 /** What `sweep` removed. */
@@ -66,6 +68,7 @@ export function pendingUploads(deps: { client: OssClient; store: CheckpointStore
         id: r.id, key: r.key, uploadId: r.uploadId, fileName: r.fileName, fileSize: r.fileSize, contentType: r.contentType,
         bytesDone: r.parts.reduce((n, p) => n + p.size, 0), partsDone: r.parts.length,
         createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt), ageMs: now - r.updatedAt, hasFileHandle: r.fileHandle !== undefined,
+        fileHandle: r.fileHandle,
       })).sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime());
     },
 

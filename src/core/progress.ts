@@ -84,10 +84,12 @@ export function createProgressReporter(listener: ((progress: UploadProgress) => 
         pending = undefined;
       }, intervalMs - (now - lastAt));
     },
-    /** Stops a pending trailing call (the upload ended). */
+    /** The upload ended (done, failed or paused): deliver a pending trailing call now, then stop. */
     stop(): void {
       clearTimeout(timer);
       timer = undefined;
+      if (pending) emit(pending);
+      pending = undefined;
     },
   };
 }

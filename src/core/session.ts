@@ -34,12 +34,18 @@ export type SessionTarget = {
   readonly fileName: string;
   readonly lastModified: number;
   readonly contentType: string;
+  /** Whether the caller asked for `contentType` explicitly (then a different journalled one is a mismatch). */
+  readonly contentTypeGiven: boolean;
   readonly fileHandle: FileSystemFileHandle | undefined;
 };
 
 async function tryResume(client: OssClient, record: UploadRecord, plan: readonly PartPlan[], target: SessionTarget, signal: AbortSignal | undefined)
   : Promise<{ session: Session | undefined; info: ResumeInfo }> {
-  if (record.partSize !== target.partSize || record.fileSize !== target.file.size || record.key !== target.key || record.bucket !== target.bucket) {
+  // The object's Content-Type was fixed at Initiate: asking for another one needs a new upload.
+  if (record.partSize !== target.partSize || record.fileSize !== target.file.size || record.key !== target.key ||
+    record.bucket !== target.bucket || (target.contentTypeGiven && record.contentType !== target.contentType)) {
+    // Its parts cannot be reused; abort it so no orphan stays on the server (best effort).
+    await client.abortMultipartUpload(record.key, record.uploadId, { signal }).catch(() => undefined);
     return { session: undefined, info: { resumed: false, reason: 'mismatch', uploadId: record.uploadId } };
   }
   try {

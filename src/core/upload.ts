@@ -69,19 +69,21 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
   const plan = file.size <= settings.multipartThreshold ? [] : planParts(file.size, partSize);
   const progress = progressTracker(file.size, Math.max(1, plan.length), options.onProgress);
   try {
-    progress.report('hashing', true);
+    // A multipart upload reports its first progress once the session knows what the server already
+    // has, so a resumed upload never shows 0 % and then jumps.
     if (plan.length === 0) return await putWhole(deps, file, key, options, progress);
     const { fingerprint, id } = await fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal);
     const { name, lastModified } = fileIdentity(file);
     const target = {
       id, fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
-      contentType: options.contentType ?? (file.type || 'application/octet-stream'), fileHandle,
+      contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentTypeGiven: options.contentType !== undefined, fileHandle,
     };
     return await withUploadLock(id, options.lock ?? 'fail', signal, async () => {
       const session = await openSession(deps.client, deps.store, plan, target, options);
+      options.onStart?.({ id, uploadId: session.uploadId, key });
       for (const part of session.done.values()) progress.partDone(part.size);
       progress.startClock();
-      progress.report('uploading', true);
+      progress.report('hashing', true);
       let journalFailed = false;
       await sendParts({
         client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, concurrency: settings.concurrency, signal,
@@ -125,6 +127,7 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
 async function putWhole(deps: EngineDeps, file: Blob, key: string, options: UploadOptions, progress: ReturnType<typeof progressTracker>): Promise<UploadResult> {
   const { settings } = deps;
   const what = { md5: settings.contentMd5, crc64: settings.crc64 };
+  progress.report('hashing', true);
   const digest = what.md5 || what.crc64 ? await deps.hasher().hash(file, what, options.signal) : {};
   progress.report('uploading', true);
   const put = await deps.client.putObject(key, file, {

@@ -3,6 +3,7 @@
  * for the whole upload, so two tabs never drive the same uploadId (anchors.md §4 item 3). Where Web
  * Locks are missing (Node), an in-process lock gives the same guarantee within the process.
  */
+import { raceAbort } from '../core/abort.js';
 import { UploadLockedError } from '../errors.js';
 
 /** What to do when another tab holds the lock. */
@@ -26,8 +27,7 @@ export async function withUploadLock<T>(id: string, mode: LockMode, signal: Abor
   }
   for (let holder = localHolders.get(id); holder; holder = localHolders.get(id)) {
     if (mode === 'fail') throw new UploadLockedError(id);
-    await holder.catch(() => undefined);
-    signal?.throwIfAborted();
+    await raceAbort(holder.catch(() => undefined), signal);
   }
   const running = task();
   localHolders.set(id, running);

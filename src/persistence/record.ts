@@ -55,6 +55,8 @@ export function migrateRecord(raw: unknown): UploadRecord | undefined {
     if (typeof record[field] !== 'string' || record[field] === '') return undefined;
   }
   if (!Number.isInteger(record.partSize) || !Number.isInteger(record.fileSize) || !Array.isArray(record.parts)) return undefined;
+  if (!Number.isFinite(record.createdAt) || !Number.isFinite(record.updatedAt)) return undefined;
+  if (typeof record.fileName !== 'string' || typeof record.contentType !== 'string') return undefined;
   // A damaged part entry is dropped, not trusted: resume then simply sends that part again.
   const parts = record.parts.filter((p: Partial<JournalPart> | null) => p !== null && typeof p === 'object' &&
     Number.isInteger(p.partNumber) && typeof p.etag === 'string' && Number.isInteger(p.size) && typeof p.md5 === 'string');

@@ -36,6 +36,7 @@ export function createMemoryStore(): CheckpointStore {
       records.set(record.id, { header, parts: new Map(parts.map((p) => [p.partNumber, p])) });
     },
     async addPart(id, part, updatedAt) {
+      if (!Number.isInteger(part.partNumber) || part.partNumber < 1) throw new RangeError(`Expected a part number ≥ 1, got ${part.partNumber}`);
       const entry = records.get(id);
       if (!entry) return;
       entry.parts.set(part.partNumber, part);
