@@ -82,7 +82,9 @@ export function createUploader(options: UploaderOptions): Uploader {
   const multipartThreshold = options.multipartThreshold ?? partSize;
   checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
   if (options.workers !== undefined) checkInteger(options.workers, 'workers', 1, 32);
-  const settings: EngineSettings = { partSize, concurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry) };
+  const verifyResumedParts = options.verifyResumedParts ?? true;
+  checkBoolean(verifyResumedParts, 'verifyResumedParts');
+  const settings: EngineSettings = { partSize, concurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry), verifyResumedParts };
   const store = options.store ?? defaultStore();
   if (typeof store?.get !== 'function' || typeof store.addPart !== 'function') throw new TypeError('Expected `store` to implement CheckpointStore (get, create, addPart, delete, list)');
   let hasher: Hasher | undefined;

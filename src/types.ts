@@ -70,6 +70,14 @@ export type UploaderOptions = ConnectionOptions & {
   /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 1, 4) */
   readonly workers?: number;
   /**
+   * On resume, hash the local bytes of every part the server already has (in workers, alongside the
+   * uploads) and send again any part whose MD5 differs from the journal. The fingerprint samples only
+   * the first, middle and last 64 KiB, so this is what guarantees a changed file is never spliced onto
+   * old parts; turning it off trusts the fingerprint and skips that hashing.
+   * @default true
+   */
+  readonly verifyResumedParts?: boolean;
+  /**
    * Where the upload journal (uploadId + acknowledged parts) is kept so an upload can resume after a
    * reload or a browser restart.
    * @default IndexedDB database `oss-resumable` in browsers, memory in Node

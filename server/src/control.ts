@@ -51,6 +51,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, d
         deps.authority.expireIssuedBefore(deps.now() + 1);
         return sendJson(res, 200, { expiredBefore: new Date(deps.now() + 1).toISOString() });
       case 'GET /_local/log':
+        await deps.log.settled();
         return sendJson(res, 200, { entries: deps.log.entries(Number(url.searchParams.get('since') ?? '0') || 0) });
       case 'DELETE /_local/log':
         deps.log.clear();

@@ -146,6 +146,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
 /** Handles one OSS or STS request. */
 export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps): Promise<void> {
   const requestId = newRequestId();
+  deps.log?.begin();
   const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined };
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('Server', 'AliyunOSS');
@@ -187,5 +188,6 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       uploadId: r ? queryValue(r, 'uploadId') : undefined, partNumber: r ? Number(queryValue(r, 'partNumber')) || undefined : undefined,
       status: (req.socket?.destroyed ?? true) && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
     });
+    deps.log?.end();
   }
 }

@@ -26,6 +26,8 @@ export type RequestLogEntry = {
 export class RequestLog {
   readonly #file: string;
   #entries: RequestLogEntry[];
+  #active = 0;
+  #idle: Array<() => void> = [];
 
   constructor(dataDir: string) {
     this.#file = join(dataDir, 'requests.log');
@@ -53,6 +55,32 @@ export class RequestLog {
   add(entry: RequestLogEntry): void {
     this.#entries.push(entry);
     appendFileSync(this.#file, `${JSON.stringify(entry)}\n`);
+  }
+
+  /** Marks a request as being handled (its entry is added when it ends). */
+  begin(): void {
+    this.#active++;
+  }
+
+  /** Marks a request as handled. */
+  end(): void {
+    this.#active--;
+    if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
+  }
+
+  /**
+   * Waits until no request is being handled, at most `maxMs`: a GET is logged only after its body
+   * was streamed, so a client that just received it could otherwise read the log first.
+   */
+  async settled(maxMs = 500): Promise<void> {
+    if (this.#active === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.#idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Entries, optionally from index `since` on. */

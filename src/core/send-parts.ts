@@ -2,6 +2,10 @@
  * Sends the missing parts: Blob slices go out as-is (the page never holds their bytes), their
  * Content-MD5 / CRC-64 come from the hashing workers a bounded window ahead, each acknowledged part
  * is journalled before it counts as done, and the first fatal failure stops the siblings.
+ *
+ * Parts a resume trusted are hashed too, in the same pipeline, and sent again when the local bytes
+ * are not the ones journalled: the sampled fingerprint cannot see a change in the middle of a part,
+ * and a file must never be spliced onto another file's parts.
  */
 import { OssIntegrityError, OssServiceError } from '../errors.js';
 import type { Hasher, PartDigest } from '../hashing/hasher.js';
@@ -25,8 +29,8 @@ export type SendContext = {
   readonly what: { readonly md5: boolean; readonly crc64: boolean };
   readonly concurrency: number;
   readonly signal: AbortSignal | undefined;
-  /** Called once the server acknowledged a part (and before it counts as done). */
-  readonly acknowledged: (part: PartPlan, done: DonePart) => Promise<void>;
+  /** Called once the server acknowledged a part; `replaced` when it overwrote a part a resume had trusted. */
+  readonly acknowledged: (part: PartPlan, done: DonePart, replaced: boolean) => Promise<void>;
   /** Called when a lane starts sending (for the progress phase). */
   readonly sending: () => void;
 };
@@ -41,15 +45,22 @@ export function checkCrc(what: string, local: bigint | undefined, remote: string
   if (BigInt(remote) !== local) throw new OssIntegrityError(`${what}: CRC-64 mismatch, local ${formatCrc64(local)} vs server ${remote}`);
 }
 
+/** One part to handle: send it, or — when a resume trusted it — check the local bytes first. */
+export type PartTask = { readonly part: PartPlan; readonly trusted?: DonePart | undefined };
+
 /** Hashes parts a bounded window ahead of the lanes (digests are small; workers hold the bytes). */
-function hashAhead(ctx: SendContext, parts: readonly PartPlan[]) {
+function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
   const pending = new Map<number, Promise<PartDigest>>();
   let requested = 0;
   return (index: number, signal: AbortSignal): Promise<PartDigest> => {
-    if (!ctx.what.md5 && !ctx.what.crc64) return Promise.resolve({});
-    for (; requested < Math.min(parts.length, index + ctx.concurrency + 1); requested++) {
-      const part = parts[requested]!;
-      const digest = ctx.hasher().hash(ctx.file.slice(part.start, part.end), ctx.what, signal);
+    for (; requested < Math.min(tasks.length, index + ctx.concurrency + 1); requested++) {
+      const { part, trusted } = tasks[requested]!;
+      const what = trusted ? { md5: true, crc64: ctx.what.crc64 } : ctx.what;
+      if (!what.md5 && !what.crc64) {
+        pending.set(requested, Promise.resolve({}));
+        continue;
+      }
+      const digest = ctx.hasher().hash(ctx.file.slice(part.start, part.end), what, signal);
       digest.catch(() => undefined); // a digest nobody takes (after a failure) must not be an unhandled rejection
       pending.set(requested, digest);
     }
@@ -59,8 +70,8 @@ function hashAhead(ctx: SendContext, parts: readonly PartPlan[]) {
   };
 }
 
-async function sendOne(ctx: SendContext, part: PartPlan, first: Promise<PartDigest>, signal: AbortSignal): Promise<DonePart> {
-  let digest = await first;
+async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, signal: AbortSignal): Promise<DonePart> {
+  let digest = first;
   for (let attempt = 0; ; attempt++) {
     ctx.sending();
     try {
@@ -77,12 +88,13 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: Promise<PartDige
   }
 }
 
-/** Uploads `parts` with bounded concurrency; rejects with the first fatal error. */
-export async function sendParts(ctx: SendContext, parts: readonly PartPlan[]): Promise<void> {
-  const digestFor = hashAhead(ctx, parts);
-  const tasks = parts.map((part, index) => ({ part, index }));
-  await runConcurrently(tasks, async ({ part, index }, laneSignal) => {
-    const done = await sendOne(ctx, part, digestFor(index, laneSignal), laneSignal);
-    await ctx.acknowledged(part, done);
+/** Handles `tasks` with bounded concurrency; rejects with the first fatal error. */
+export async function sendParts(ctx: SendContext, tasks: readonly PartTask[]): Promise<void> {
+  const digestFor = hashAhead(ctx, tasks);
+  await runConcurrently(tasks.map((task, index) => ({ task, index })), async ({ task, index }, laneSignal) => {
+    const digest = await digestFor(index, laneSignal);
+    if (task.trusted && digest.md5Hex?.toUpperCase() === task.trusted.md5.toUpperCase()) return; // the server has these very bytes
+    const done = await sendOne(ctx, task.part, digest, laneSignal);
+    await ctx.acknowledged(task.part, done, task.trusted !== undefined);
   }, { concurrency: ctx.concurrency, signal: ctx.signal });
 }

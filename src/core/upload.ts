@@ -27,6 +27,7 @@ export type EngineSettings = {
   readonly crc64: boolean;
   readonly multipartThreshold: number;
   readonly retry: ResolvedRetry;
+  readonly verifyResumedParts: boolean;
 };
 
 /** What the engine needs from the uploader. */
@@ -89,7 +90,7 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
         client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, concurrency: settings.concurrency, signal,
         what: { md5: settings.contentMd5, crc64: settings.crc64 },
         sending: () => progress.report('uploading'),
-        acknowledged: async (part: PartPlan, done: DonePart) => {
+        acknowledged: async (part: PartPlan, done: DonePart, replaced: boolean) => {
           try {
             await deps.store.addPart(id, journalPart(part.partNumber, done.etag, part.size, done.md5 || undefined), Date.now());
           } catch (error) {
@@ -98,11 +99,13 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
             journalFailed = true;
           }
           session.done.set(part.partNumber, done);
-          progress.partDone(part.size);
+          if (!replaced) progress.partDone(part.size); // a replaced part was counted when the resume trusted it
           progress.report('uploading');
           options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
         },
-      }, session.missing);
+      }, settings.verifyResumedParts
+        ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
+        : session.missing.map((part) => ({ part })));
       progress.report('completing', true);
       const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
       const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, options);
