@@ -64,7 +64,55 @@ export function checkObjectKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new TypeError(`Expected the object key to be a string, got \`${String(key)}\` (${typeof key})`);
   const bytes = new TextEncoder().encode(key).length;
   if (bytes < 1 || bytes > maxKeyBytes) throw new RangeError(`Expected the object key to be 1..${maxKeyBytes} UTF-8 bytes, got ${bytes}`);
+  // A lone UTF-16 surrogate has no UTF-8 form: TextEncoder would silently store U+FFFD instead.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) throw new TypeError('Expected the object key to be well-formed Unicode, got a lone UTF-16 surrogate');
   if (key.startsWith('/') || key.startsWith('\\')) throw new RangeError(`Expected the object key not to start with "/" or "\\", got \`${key}\``);
+}
+
+/** A short description of a value for messages (never throws, unlike `String(Object.create(null))`). */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return `\`${text}\` (${value === null ? 'null' : typeof value})`;
+}
+
+const uploadCallbacks = ['onProgress', 'onPartComplete', 'onStart', 'onResume'] as const;
+
+/** Throws TypeError naming the option unless `options` holds valid {@link UploadOptions}. */
+function checkUploadOptions(options: UploadOptions): void {
+  requireObject(options, 'upload');
+  const { contentType, metadata, forbidOverwrite, callback, signal, lock } = options;
+  if (contentType !== undefined && typeof contentType !== 'string') throw new TypeError(`Expected \`contentType\` to be a string, got ${describeValue(contentType)}`);
+  if (metadata !== undefined) {
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new TypeError(`Expected \`metadata\` to be an object of strings, got ${describeValue(metadata)}`);
+    for (const [name, value] of Object.entries(metadata)) {
+      if (typeof value !== 'string') throw new TypeError(`Expected \`metadata.${name}\` to be a string, got ${describeValue(value)}`);
+    }
+  }
+  if (forbidOverwrite !== undefined) checkBoolean(forbidOverwrite, 'forbidOverwrite');
+  if (callback !== undefined) {
+    const urls: unknown = callback?.url;
+    if (callback === null || typeof callback !== 'object') throw new TypeError(`Expected \`callback\` to be an object, got ${describeValue(callback)}`);
+    if (typeof urls !== 'string' && !(Array.isArray(urls) && urls.length > 0 && urls.every((url) => typeof url === 'string'))) {
+      throw new TypeError(`Expected \`callback.url\` to be a string or an array of strings, got ${describeValue(urls)}`);
+    }
+    if (typeof callback.body !== 'string') throw new TypeError(`Expected \`callback.body\` to be a string, got ${describeValue(callback.body)}`);
+  }
+  // Duck-typed: an AbortSignal of another realm (an iframe) is not `instanceof` this one's.
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
+  }
+  for (const name of uploadCallbacks) {
+    const listener: unknown = options[name];
+    if (listener !== undefined && typeof listener !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${describeValue(listener)}`);
+  }
+  if (lock !== undefined && lock !== 'fail' && lock !== 'wait') {
+    throw new TypeError(`Expected \`lock\` to be 'fail' or 'wait', got ${describeValue(lock)}`);
+  }
 }
 
 /** Creates an uploader. Options are validated synchronously (TypeError / RangeError naming the option). */
@@ -86,20 +134,19 @@ export function createUploader(options: UploaderOptions): Uploader {
   checkBoolean(verifyResumedParts, 'verifyResumedParts');
   const settings: EngineSettings = { partSize, concurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry), verifyResumedParts };
   const store = options.store ?? defaultStore();
-  if (typeof store?.get !== 'function' || typeof store.addPart !== 'function') throw new TypeError('Expected `store` to implement CheckpointStore (get, create, addPart, delete, list)');
+  const storeMethods = ['get', 'create', 'addPart', 'delete', 'list'] as const;
+  const missing = storeMethods.filter((name) => typeof (store as unknown as Partial<Record<string, unknown>> | null)?.[name] !== 'function');
+  if (missing.length > 0) throw new TypeError(`Expected \`store\` to implement CheckpointStore (get, create, addPart, delete, list); missing ${missing.join(', ')}`);
   let hasher: Hasher | undefined;
   const getHasher = () => (hasher ??= createHasher(options.workers === undefined ? {} : { workers: options.workers }));
   const deps = { client, hasher: getHasher, settings, store, endpoint: options.endpoint, bucket: options.bucket };
   const pending = pendingUploads(deps);
   const upload: Uploader['upload'] = (source, key, uploadOptions = {}) => {
     if (!(source instanceof Blob) && !isFileHandle(source)) {
-      throw new TypeError(`Expected \`file\` to be a Blob, File or FileSystemFileHandle, got \`${String(source)}\` (${typeof source})`);
+      throw new TypeError(`Expected \`file\` to be a Blob, File or FileSystemFileHandle, got ${describeValue(source)}`);
     }
     checkObjectKey(key);
-    requireObject(uploadOptions, 'upload');
-    if (uploadOptions.lock !== undefined && uploadOptions.lock !== 'fail' && uploadOptions.lock !== 'wait') {
-      throw new TypeError(`Expected \`lock\` to be 'fail' or 'wait', got \`${String(uploadOptions.lock)}\``);
-    }
+    checkUploadOptions(uploadOptions);
     if (source instanceof Blob) return runUpload(deps, source, key, uploadOptions);
     return source.getFile().then((file) => runUpload(deps, file, key, uploadOptions, source));
   };
@@ -110,10 +157,12 @@ export function createUploader(options: UploaderOptions): Uploader {
     discard: pending.discard,
     sweep: pending.sweep,
     async resume(id, resumeOptions = {}) {
+      checkUploadOptions(resumeOptions);
       const { record, file, handle } = await pending.reopen(id);
       return runUpload(deps, file, record.key, { contentType: record.contentType, ...resumeOptions }, handle);
     },
     async resumeAll(resumeOptions = {}) {
+      checkUploadOptions(resumeOptions);
       const outcomes: Array<{ id: string; result?: UploadResult; error?: unknown }> = [];
       for (const item of await pending.listPending()) {
         if (!item.hasFileHandle) continue;

@@ -85,7 +85,11 @@ export class OssIntegrityError extends OssError {
   override readonly name = 'OssIntegrityError' as const;
 }
 
-/** A stored checkpoint does not match the file or the server (issue 4 uses it for resume). */
+/**
+ * A stored checkpoint does not match the file or the server (issue 4 uses it for resume), or the file
+ * changed on disk while it was being uploaded, so it can no longer be read as it was (`cause` holds
+ * the original failure, e.g. a DOMException `NotReadableError`).
+ */
 export class ResumeMismatchError extends OssError {
   override readonly name = 'ResumeMismatchError' as const;
 }

@@ -13,6 +13,7 @@ import { withUploadLock } from '../persistence/lock.js';
 import type { CheckpointStore } from '../persistence/store.js';
 import type { UploadOptions, UploadPhase, UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
+import { readingFile } from './file-read.js';
 import { effectivePartSize, planParts, type PartPlan } from './plan.js';
 import { createProgressReporter, deriveProgress } from './progress.js';
 import type { ResolvedRetry } from './retry.js';
@@ -72,8 +73,9 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
   try {
     // A multipart upload reports its first progress once the session knows what the server already
     // has, so a resumed upload never shows 0 % and then jumps.
-    if (plan.length === 0) return await putWhole(deps, file, key, options, progress);
-    const { fingerprint, id } = await fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal);
+    // A file that changes on disk mid-upload fails every later read: that becomes ResumeMismatchError.
+    if (plan.length === 0) return await readingFile(file, signal, () => putWhole(deps, file, key, options, progress));
+    const { fingerprint, id } = await readingFile(file, signal, () => fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal));
     const { name, lastModified } = fileIdentity(file);
     const target = {
       id, fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
@@ -86,7 +88,7 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
       progress.startClock();
       progress.report('hashing', true);
       let journalFailed = false;
-      await sendParts({
+      await readingFile(file, signal, () => sendParts({
         client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, concurrency: settings.concurrency, signal,
         what: { md5: settings.contentMd5, crc64: settings.crc64 },
         sending: () => progress.report('uploading'),
@@ -105,7 +107,7 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
         },
       }, settings.verifyResumedParts
         ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
-        : session.missing.map((part) => ({ part })));
+        : session.missing.map((part) => ({ part }))));
       progress.report('completing', true);
       const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
       const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, options);
