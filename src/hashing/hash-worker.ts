@@ -55,6 +55,9 @@ export type HashWorkerScope = {
  */
 const chunkSizeBytes = 2 * 1024 * 1024;
 
+/** Where Node's `setImmediate` (a turn right after pending I/O) lives; typed here since the SDK is built without Node's types. */
+type MaybeNodeGlobal = { readonly setImmediate?: (callback: (value?: unknown) => void) => unknown };
+
 /**
  * Answers every request posted to `scope`, one reply per request. Errors become `{ id, error }`
  * because a worker that throws would only surface as an anonymous `error` event on the page.
@@ -143,7 +146,7 @@ async function readRanges(
     while (pending !== undefined) {
       const chunk = await pending;
       if (yieldBetweenChunks) {
-        await new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate : setTimeout)(resolve));
+        await new Promise((resolve) => ((globalThis as MaybeNodeGlobal).setImmediate ?? setTimeout)(resolve));
       }
       signal?.throwIfAborted();
       // Start reading the next chunk before hashing this one, so file I/O overlaps the CPU work.

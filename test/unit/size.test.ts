@@ -1,0 +1,33 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from '../../scripts/measure-size.js';
+
+/**
+ * Issue 8 asks for ≤ 28 KB (targetBytes) gzipped in all. Not reachable while fast-xml-parser is in
+ * the browser graph: its parser alone adds ≈ 8.7 KB gz and ky ≈ 4.5 KB, the hash worker (spark-md5 +
+ * CRC-64) ≈ 4.2 KB, and the SDK's own code ≈ 19 KB, so even the SDK without any XML library measures
+ * ≈ 28 KB. Until that is decided, this ceiling stops the bundle from growing past today's size plus
+ * a little room for the work in flight; lower it with every saving.
+ */
+const ceilingBytes = 37_500;
+
+describe('browser bundle size (issue 8)', () => {
+  let report: SizeReport;
+  beforeAll(async () => {
+    report = await measureBrowserBundle();
+  });
+
+  it('stays within the ceiling: entry + statically imported chunks, minified and gzipped', () => {
+    console.log(formatReport(report));
+    expect(report.uncountedLazyChunks, 'a lazily loaded chunk browsers could fetch').toEqual([]);
+    expect(report.totalGzBytes, `over the ceiling; issue 8's target is ${targetBytes} B`).toBeLessThanOrEqual(ceilingBytes);
+  });
+
+  it('keeps Node-only and unused dependency code out of what browsers load', () => {
+    const loaded = report.chunks.filter((chunk) => chunk.loaded).flatMap((chunk) => chunk.modules);
+    // spark-md5 ships inside the worker string only; as code it belongs to the Node-only inline fallback.
+    expect(loaded.filter((module) => /spark-md5|hash-worker\.ts/.test(module))).toEqual([]);
+    expect(report.chunks.some((chunk) => chunk.nodeOnly && chunk.modules.some((module) => module.includes('spark-md5')))).toBe(true);
+    // xml.ts imports fast-xml-parser's parser module, not the package entry that also brings XMLBuilder.
+    expect(loaded.filter((module) => /fast-xml-parser\/src\/(fxp\.js|xmlbuilder\/)/.test(module))).toEqual([]);
+  });
+});
