@@ -65,6 +65,10 @@ export function parseCallback(header: string | undefined, varsHeader: string | u
       vars[name] = String(value);
     }
   }
+  if (callbackHost !== undefined && (typeof callbackHost !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(callbackHost))) {
+    // It becomes the Host header of the callback request: anything else would make that request throw.
+    throw errors.invalidArgument('callbackHost is not a valid host name.', 'callbackHost', String(callbackHost).slice(0, 128));
+  }
   return { urls, host: typeof callbackHost === 'string' ? callbackHost : undefined, body: callbackBody, bodyType, vars };
 }
 

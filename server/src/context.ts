@@ -71,9 +71,10 @@ export function sendEmpty(ctx: Context, status: number, headers: Record<string, 
 const drainLimitBytes = 64 * 1024 * 1024;
 
 /**
- * Reads a body that must be small (XML, forms, JSON). A declared oversize is refused before reading.
- * An undeclared (chunked) oversize is read to its end and discarded — leaving the loop early would
- * destroy the socket and the client would never see the error — unless it is abusively large.
+ * Reads a body that must be small (XML, forms, JSON). A declared oversize is refused before reading
+ * (the dispatcher then drains or closes, see dispatch.ts `settleUnreadBody`). An undeclared (chunked)
+ * oversize is read to its end and discarded so the client, still sending, sees the error — unless it
+ * is abusively large, then reading stops and the connection is closed after the answer.
  */
 export async function readLimited(body: AsyncIterable<Buffer>, declaredLength: string | undefined, limitBytes: number, tooLarge: () => Error): Promise<Buffer> {
   if (Number(declaredLength ?? '0') > limitBytes) throw tooLarge();

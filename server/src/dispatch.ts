@@ -14,6 +14,7 @@ import { errors, OssError } from './errors.js';
 import type { Faults, FaultRule } from './faults.js';
 import { handlers } from './handlers/index.js';
 import { ramActions, resolveOperation, type Operation } from './operations.js';
+import { closeAfterResponse, readBody, type BodyPacing, type ConnectionGuard } from './pacing.js';
 import type { RequestLog } from './request-log.js';
 import { queryValue, type OssRequest } from './request.js';
 import type { Storage } from './storage/storage.js';
@@ -29,21 +30,32 @@ export type DispatchDeps = {
   readonly faults: Faults | undefined;
   readonly log: RequestLog | undefined;
   readonly now: () => number;
+  /** Cuts stalled and trickling request bodies (pacing.ts). */
+  readonly pacing: BodyPacing;
+  /** Per-client connection caps (pacing.ts). */
+  readonly guard: ConnectionGuard;
+};
+
+/** How the request arrived. */
+export type DispatchOptions = {
+  /** `Expect: 100-continue` was sent: `100 Continue` goes out only when a handler starts reading the body. */
+  readonly expectsContinue?: boolean;
 };
 
 /** Per-request facts gathered for the request log. */
 type Trace = { op: string; request: OssRequest | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined };
 
 function isStsCall(request: OssRequest): boolean {
-  if (request.bucket !== undefined || request.key) return false;
+  // STS is RPC over GET or POST; any other method on `/` is an OSS request (and gets an OSS error).
+  if (request.bucket !== undefined || request.key || (request.method !== 'GET' && request.method !== 'POST')) return false;
   return queryValue(request, 'Action') !== undefined ||
     (request.method === 'POST' && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'));
 }
 
-async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps): Promise<void> {
+async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps, input: AsyncIterable<Buffer>): Promise<void> {
   let params: Array<readonly [string, string]> = request.query.map(([name, value]) => [name, value] as const);
   if (request.method === 'POST') {
-    const body = await readLimited(request.raw as AsyncIterable<Buffer>, request.headers['content-length'], 64 * 1024,
+    const body = await readLimited(input, request.headers['content-length'], 64 * 1024,
       () => errors.invalidArgument('The STS request body is larger than 64 KB.', 'Body', 'too large'));
     // Form bodies use `+` for spaces (unlike OSS query strings), so URLSearchParams is right here.
     params = [...params, ...new URLSearchParams(body.toString('utf8'))];
@@ -55,12 +67,12 @@ async function answerSts(request: OssRequest, res: ServerResponse, deps: Dispatc
 }
 
 /** Wraps the body so a `drop` fault destroys the socket after `afterBytes`, and counts bytes. */
-async function* meteredBody(req: IncomingMessage, trace: Trace, dropAfter: number | undefined): AsyncGenerator<Buffer> {
+async function* meteredBody(req: IncomingMessage, input: AsyncIterable<Buffer>, trace: Trace, dropAfter: number | undefined): AsyncGenerator<Buffer> {
   if (dropAfter === 0) {
     req.socket.destroy();
     throw new Error('fault: socket dropped');
   }
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of input) {
     trace.bytesIn += chunk.length;
     if (dropAfter !== undefined && trace.bytesIn >= dropAfter) {
       req.socket.destroy();
@@ -92,7 +104,9 @@ export function sendError(res: ServerResponse, method: string | undefined, error
   res.end(xml);
 }
 
-async function runOperation(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, trace: Trace, request: OssRequest): Promise<void> {
+async function runOperation(
+  req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, trace: Trace, request: OssRequest, input: AsyncIterable<Buffer>,
+): Promise<void> {
   const op: Operation = resolveOperation(request);
   trace.op = op;
   const { bucket, key } = request;
@@ -103,7 +117,7 @@ async function runOperation(req: IncomingMessage, res: ServerResponse, deps: Dis
   const fault: FaultRule | undefined = deps.faults?.match(op, key || undefined, partNumber);
   const ctx: Context = {
     request, response: res, storage: deps.storage, config: deps.config, principal, op,
-    body: meteredBody(req, trace, fault?.action === 'drop' ? (fault.afterBytes ?? 0) : undefined),
+    body: meteredBody(req, input, trace, fault?.action === 'drop' ? (fault.afterBytes ?? 0) : undefined),
     origin: request.headers['host'] ?? deps.config.host,
     hostId: hostIdOf(request, request.headers['host'] ?? deps.config.host),
   };
@@ -124,36 +138,127 @@ async function runOperation(req: IncomingMessage, res: ServerResponse, deps: Dis
   await handlers[op](ctx);
 }
 
+/** Sockets already answered by {@link answerRaw}; later parser errors on them are ignored. */
+const answeredSockets = new WeakSet<Duplex>();
+/** Sockets that have carried at least one parsed request. */
+const usedSockets = new WeakSet<Duplex>();
+
 /**
- * Answers a request Node's HTTP parser refused (bad request line, header bytes, oversized headers)
- * with an OSS error document instead of Node's bare `400`, then closes the connection.
+ * Writes an OSS error straight to a socket node:http will not hand to a request handler, then
+ * closes it — lingering for `lingerMs` so a client still sending its request reads the answer
+ * instead of a reset. The document goes in the body (none for a known HEAD) and, base64, in
+ * `x-oss-err`, because the method may not be known and a HEAD client reads only the header.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, hostId: string): void {
-  if (!socket.writable) return void socket.destroy();
-  const oversized = error.code === 'HPE_HEADER_OVERFLOW';
-  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const [status, reason] = oversized ? [431, 'Request Header Fields Too Large'] : timedOut ? [408, 'Request Timeout'] : [400, 'Bad Request'];
-  const failure = oversized
-    ? new OssError(431, 'RequestHeaderTooLarge', 'Your request header section exceeds the maximum allowed size.')
-    : timedOut ? new OssError(408, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.')
-      : new OssError(400, 'InvalidRequest', `The request could not be parsed (${error.code ?? 'bad request'}).`);
+export function answerRaw(socket: Duplex, failure: OssError, reason: string, hostId: string, lingerMs: number, head = false): void {
+  answeredSockets.add(socket);
   const requestId = newRequestId();
   const xml = renderError(failure, requestId, hostId);
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(xml)}\r\n` +
-    `x-oss-request-id: ${requestId}\r\nServer: AliyunOSS\r\nConnection: close\r\n\r\n${xml}`);
+  const body = head ? '' : xml;
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${failure.status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `x-oss-request-id: ${requestId}\r\nx-oss-err: ${Buffer.from(xml).toString('base64')}\r\n${failure.ec ? `x-oss-ec: ${failure.ec}\r\n` : ''}` +
+    `Server: AliyunOSS\r\nConnection: close\r\n\r\n${body}`);
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (bad request line, header bytes, oversized headers,
+ * headers not complete within `headersTimeout`) with an OSS error document instead of Node's bare
+ * status line. A connection whose answer has already started (a broken chunked body under a
+ * streaming response) can only be dropped.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, hostId: string, lingerMs = 1000): void {
+  if (answeredSockets.has(socket)) return;
+  if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'EPIPE') return void socket.destroy();
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    // An answer already on the wire cannot be followed by another: the connection goes.
+    if (inFlight.headersSent) return void socket.destroy();
+  }
+  if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
+    // Junk pipelined behind a request still being answered: answer that one first, then this.
+    // (Junk inside the in-flight request's own body is answered at once; its handler's answer is dropped.)
+    answeredSockets.add(socket);
+    inFlight.once('finish', () => {
+      answeredSockets.delete(socket);
+      setImmediate(() => answerClientError(error, socket, hostId, lingerMs));
+    });
+    inFlight.once('close', () => {
+      if (!inFlight.writableFinished) socket.destroy();
+    });
+    return;
+  }
+  const oversized = error.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const failure = oversized
+    ? errors.requestHeaderTooLarge()
+    : timedOut ? new OssError(408, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.')
+      : new OssError(400, 'InvalidRequest', `The request could not be parsed (${error.code ?? 'bad request'}).`);
+  // The parser hands over the bytes it choked on; when they start with the connection's first
+  // request line, a HEAD gets its answer without a body (a HEAD client would take one for the next
+  // response). After an earlier request the bytes may start with that one instead: no guess then.
+  const raw = (error as NodeJS.ErrnoException & { rawPacket?: unknown }).rawPacket;
+  const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ' && !usedSockets.has(socket);
+  answerRaw(socket, failure, oversized ? 'Request Header Fields Too Large' : timedOut ? 'Request Timeout' : 'Bad Request', hostId, lingerMs, head);
+}
+
+/**
+ * Decides what happens to a request body the handler did not read to its end, before an error is
+ * answered: node:http drains a modest remainder and keeps the connection (what browsers and SDKs
+ * cope with best, e.g. a part refused with SecurityTokenExpired mid-body), but a body that was cut
+ * for slowness, a chunked or huge remainder, a refused connection, or an `Expect: 100-continue`
+ * body never asked for, ends the connection (a lingering close, pacing.ts, so the answer is read).
+ */
+function settleUnreadBody(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, state: BodyState, trace: Trace): void {
+  if (req.complete && !state.refused) return;
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  const modest = Number.isFinite(declared) && declared - trace.bytesIn <= deps.pacing.drainLimitBytes;
+  if (state.refused || state.signal.aborted || (state.expectsContinue && !state.continued) || !modest) closeAfterResponse(res);
+}
+
+/** What dispatch knows about the request body. */
+type BodyState = {
+  readonly signal: AbortSignal;
+  readonly expectsContinue: boolean;
+  continued: boolean;
+  refused: boolean;
+};
+
+/** The request body as handlers read it: paced, and asking for it with `100 Continue` when the client waits for that. */
+async function* requestBody(req: IncomingMessage, res: ServerResponse, state: BodyState): AsyncGenerator<Buffer> {
+  if (state.expectsContinue && !state.continued && !res.headersSent) {
+    state.continued = true;
+    res.writeContinue();
+  }
+  yield* readBody(req, state.signal);
 }
 
 /** Handles one OSS or STS request. */
-export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps): Promise<void> {
+export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, options: DispatchOptions = {}): Promise<void> {
   const requestId = newRequestId();
+  if (req.socket) usedSockets.add(req.socket);
   deps.log?.begin();
   const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined };
+  const state: BodyState = { signal: deps.pacing.watch(req, res), expectsContinue: options.expectsContinue ?? false, continued: false, refused: false };
+  const input = requestBody(req, res, state);
+  // A handler that stopped reading early leaves the rest of the body: node:http only drains bodies
+  // nobody touched, so drain it here once the answer is out (pacing still cuts a trickle).
+  res.once('finish', () => {
+    if (!req.readableEnded && !req.destroyed) req.resume();
+    if (state.expectsContinue && !state.continued && !req.complete) req.socket?.destroySoon();
+  });
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('Server', 'AliyunOSS');
   res.setHeader('Date', new Date(deps.now()).toUTCString());
   // A preflight gets CORS headers only when a rule matches (answerPreflight); everything else always.
   if (req.method !== 'OPTIONS') decorateResponse(deps.config.cors, req.headers, res);
   try {
+    if (deps.guard.refuses(req.socket)) {
+      state.refused = true;
+      throw errors.activeRequestLimitExceeded();
+    }
     const request = parseRequest(req, requestId);
     trace.request = request;
     if (request.method === 'OPTIONS') {
@@ -163,9 +268,9 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       res.end();
     } else if (isStsCall(request)) {
       trace.op = 'AssumeRole';
-      await answerSts(request, res, deps);
+      await answerSts(request, res, deps, meteredBody(req, input, trace, undefined));
     } else {
-      await runOperation(req, res, deps, trace, request);
+      await runOperation(req, res, deps, trace, request, input);
     }
   } catch (caught) {
     if (caught instanceof OssError) trace.code = caught.code;
@@ -175,9 +280,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
     if (res.headersSent || isClientGone(req, caught)) {
       res.destroy();
     } else if (caught instanceof OssError) {
+      settleUnreadBody(req, res, deps, state, trace);
       sendError(res, req.method, caught, requestId, hostId);
     } else {
       console.error(`[oss-local] ${requestId} internal error:`, caught);
+      settleUnreadBody(req, res, deps, state, trace);
       sendError(res, req.method, errors.internal(), requestId, hostId);
     }
   } finally {

@@ -103,6 +103,10 @@ export const errors = {
   notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is not implemented by the local OSS server.`),
   missingContentLength: () => new OssError(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.'),
   requestTimeout: () => new OssError(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.'),
+  /** The request line and headers exceed the server's `maxHeaderBytes` (node:http answers this before any handler runs). */
+  requestHeaderTooLarge: () => new OssError(431, 'RequestHeaderTooLarge', 'Your request header section exceeds the maximum allowed size.'),
+  /** One client holds more connections than `maxConnectionsPerClient` (OSS's 503 for too many concurrent requests). */
+  activeRequestLimitExceeded: () => new OssError(503, 'ActiveRequestLimitExceeded', 'Max active request limit is exceeded. Reduce the number of concurrent connections.'),
   callbackFailed: (message: string) => new OssError(203, 'CallbackFailed', message, {}, '0007-00000203'),
   internal: () => new OssError(500, 'InternalError', 'We encountered an internal error. Please try again.'),
 } as const;

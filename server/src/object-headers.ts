@@ -29,7 +29,7 @@ export function readObjectHeaders(request: OssRequest): ObjectHeaders {
     }
   }
   if (metaBytes > maxUserMetaBytes) {
-    throw errors.invalidArgument('The user metadata exceeds 8 KB.', 'x-oss-meta-*', String(metaBytes));
+    throw errors.invalidArgument('The user metadata exceeds 8 KB.', 'x-oss-meta-*', String(metaBytes), '0011-00000002');
   }
   for (const name of storedHeaders) {
     const value = request.headers[name];
@@ -60,6 +60,11 @@ const responseOverrides: ReadonlyArray<readonly [string, string]> = [
   ['response-content-encoding', 'Content-Encoding'],
 ];
 
+/** Whether a text can be sent as an HTTP header value (tab, visible ASCII and Latin-1, nothing else). */
+export function isHeaderValue(value: string): boolean {
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(value);
+}
+
 /** Headers GetObject/HeadObject send for a stored object (before Content-Length / Range). */
 export function objectResponseHeaders(record: ObjectRecord, request: OssRequest): Record<string, string> {
   const headers: Record<string, string> = {
@@ -76,7 +81,11 @@ export function objectResponseHeaders(record: ObjectRecord, request: OssRequest)
   for (const [name, value] of Object.entries(record.userMeta)) headers[`x-oss-meta-${name}`] = value;
   for (const [param, header] of responseOverrides) {
     const value = queryValue(request, param);
-    if (value !== undefined) headers[header] = value;
+    if (value === undefined) continue;
+    // The value becomes a response header: control characters (header injection) or characters
+    // outside Latin-1 cannot be sent, and would otherwise fail the answer with a 500.
+    if (!isHeaderValue(value)) throw errors.invalidArgument(`The ${param} parameter is not a valid header value.`, param, value.slice(0, 256));
+    headers[header] = value;
   }
   return headers;
 }

@@ -3,16 +3,18 @@
  * the demo and the tests. It binds to 127.0.0.1 unless told otherwise and keeps all state under
  * its data directory.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { CredentialResolver } from './auth/types.js';
 import type { ServerConfig } from './context.js';
 import { handleControl } from './control.js';
 import { defaultCorsRule } from './cors.js';
 import { hostBucket } from './addressing.js';
-import { answerClientError, dispatch, type DispatchDeps } from './dispatch.js';
+import { answerClientError, answerRaw, dispatch, type DispatchDeps } from './dispatch.js';
 import { errors } from './errors.js';
 import { Faults } from './faults.js';
+import { BodyPacing, ConnectionGuard, lingerOnClose } from './pacing.js';
 import { RequestLog } from './request-log.js';
 import { openStorage } from './storage/storage.js';
 import { createTokenAuthority, isStsAccessKeyId, type TokenAuthority } from './sts/token.js';
@@ -41,6 +43,37 @@ export type OssServerOptions = {
   readonly fsync?: boolean;
   /** Server clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Largest request line + header section in bytes; larger is `431 RequestHeaderTooLarge` (OSS XML).
+   * 16 KiB (node:http's default, stated here so it is a documented limit) holds the 8 KB of user
+   * metadata OSS allows plus a policy-carrying STS token and a V4 signature.
+   * @default 16384
+   */
+  readonly maxHeaderBytes?: number;
+  /**
+   * Time a client has to send the request line and headers, counted from the connection (or from
+   * the start of the next request on a kept-alive one); then `408 RequestTimeout` (OSS XML) and close.
+   * @default 20000
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Time limit for a whole request, body included; 0 for none. Off by default: a 5 GiB part may
+   * take long on an honest slow link, and bodies are paced by `bodyIdleTimeoutMs` / `minBodyBytesPerSecond`.
+   * @default 0
+   */
+  readonly requestTimeoutMs?: number;
+  /** A request body that stops arriving for this long is cut with `400 RequestTimeout`; also the grace before the rate rule. @default 30000 */
+  readonly bodyIdleTimeoutMs?: number;
+  /** After the grace, a request body must average at least this many bytes per second (of the time the server waits for it; Apache mod_reqtimeout uses 500). 0 disables. @default 512 */
+  readonly minBodyBytesPerSecond?: number;
+  /** Idle keep-alive connections are closed after this long. @default 10000 */
+  readonly keepAliveTimeoutMs?: number;
+  /** A connection without any traffic in either direction for this long is closed (slow readers of responses). @default 120000 */
+  readonly socketTimeoutMs?: number;
+  /** Connections one client address may hold; requests on more get `503 ActiveRequestLimitExceeded`. 0 for no cap. @default 256 */
+  readonly maxConnectionsPerClient?: number;
+  /** Connections the server holds at all; more are refused at accept, so file descriptors never run out. @default 1024 */
+  readonly maxConnections?: number;
 };
 
 /** A running server. */
@@ -61,7 +94,14 @@ export type OssServer = {
 const defaults = {
   host: '127.0.0.1', port: 9000, dataDir: '.oss-data', buckets: ['demo'], accessKeyId: 'oss-local-ak',
   accessKeySecret: 'oss-local-sk', corsOrigins: ['*'], faults: false, region: 'cn-hangzhou', fsync: true, now: Date.now,
+  maxHeaderBytes: 16 * 1024, headersTimeoutMs: 20_000, requestTimeoutMs: 0, bodyIdleTimeoutMs: 30_000, minBodyBytesPerSecond: 512,
+  keepAliveTimeoutMs: 10_000, socketTimeoutMs: 120_000, maxConnectionsPerClient: 256, maxConnections: 1024,
 } satisfies Required<OssServerOptions>;
+
+/** A finished answer's unread request body is drained up to this size; beyond it the connection is closed. */
+const drainLimitBytes = 64 * 1024 * 1024;
+/** How long a connection closed after an error keeps reading, so the client sees the answer rather than a reset. */
+const lingerMs = 2000;
 
 /** Starts the local OSS server. */
 export async function createOssServer(options: OssServerOptions = {}): Promise<OssServer> {
@@ -81,34 +121,68 @@ export async function createOssServer(options: OssServerOptions = {}): Promise<O
   };
   const faults = o.faults ? new Faults() : undefined;
   const log = o.faults ? new RequestLog(storage.dataDir) : undefined;
+  const pacing = new BodyPacing({ idleTimeoutMs: o.bodyIdleTimeoutMs, minBytesPerSecond: o.minBodyBytesPerSecond, drainLimitBytes });
+  const guard = new ConnectionGuard(o.maxConnectionsPerClient);
   const deps: DispatchDeps = {
-    config, storage, resolve, faults, log, now: o.now,
+    config, storage, resolve, faults, log, now: o.now, pacing, guard,
     sts: { rootAccessKeyId: o.accessKeyId, rootAccessKeySecret: o.accessKeySecret, authority, now: o.now },
   };
-  const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 10_000 }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
     // `/_local/` is the control endpoint only on the plain host; on `<bucket>.localhost` it is a key.
     const control = faults && log && req.url?.startsWith('/_local/') && hostBucket(req.headers.host) === undefined;
     const handled = control
       ? handleControl(req, res, { faults, log, authority, now: o.now })
-      : dispatch(req, res, deps);
+      : dispatch(req, res, deps, { expectsContinue });
     // Last line of defence: a bug in a handler must cost one connection, never the process.
     handled.catch((error: unknown) => {
       console.error('[oss-local] unhandled failure:', error);
       res.destroy();
     });
+  };
+  const server: Server = createServer({
+    maxHeaderSize: o.maxHeaderBytes,
+    // A request without Host is still addressable path-style; node:http would answer a bare 400.
+    requireHostHeader: false,
+    headersTimeout: o.headersTimeoutMs,
+    requestTimeout: o.requestTimeoutMs,
+    keepAliveTimeout: o.keepAliveTimeoutMs,
+    // node:http enforces headersTimeout/requestTimeout on this sweep; its 30 s default would let a short limit slip.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headersTimeoutMs / 4) || 1000)),
+  }, (req, res) => handle(req, res, false));
+  // With a listener, node:http leaves `Expect: 100-continue` to us: dispatch sends 100 only when a
+  // handler reads the body, so a refused upload (EntityTooLarge, AccessDenied) is refused before it is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  // An `Expect` other than 100-continue is ignored (node:http would answer a bare 417).
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
+  // CONNECT (a proxy tunnel) is no OSS operation: an OSS 405 instead of node:http silently closing.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    answerRaw(socket, errors.methodNotAllowed(req.method ?? 'CONNECT'), 'Method Not Allowed', o.host, lingerMs);
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, o.host));
-  server.timeout = 120_000; // idle sockets (a stalled client) are closed after 2 minutes
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, o.host, lingerMs));
+  // Counted before node:http attaches its parser, so the first request on a connection already knows.
+  server.prependListener('connection', (socket: Socket) => {
+    guard.admit(socket);
+    lingerOnClose(socket, lingerMs);
+  });
+  server.maxConnections = o.maxConnections;
+  server.timeout = o.socketTimeoutMs;
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
-    server.listen(o.port, o.host, () => done());
+    server.listen(o.port, o.host, () => {
+      server.off('error', fail);
+      done();
+    });
   });
+  // After listening, a server error is an accept failure (EMFILE when descriptors run out): the
+  // server keeps serving the connections it has, and an unhandled 'error' would end the process.
+  server.on('error', (error: Error) => console.error('[oss-local] server error:', error.message));
   const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${host}:${port}`, host: o.host, port, dataDir: storage.dataDir,
     accessKeyId: o.accessKeyId, accessKeySecret: o.accessKeySecret, sts: authority,
     close: () => new Promise<void>((done) => {
+      pacing.stop();
       server.close(() => done());
       server.closeAllConnections();
     }),

@@ -75,6 +75,8 @@ const parser = new XMLParser({
 /** Parses a CompleteMultipartUpload body; anything but the documented shape is MalformedXML. */
 export function parseCompleteBody(body: string): CompletePart[] {
   const fail = (): OssError => errors.malformedXml();
+  // A part list needs no document type: DTDs only bring entity expansion and external entities.
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw fail();
   if (XMLValidator.validate(body) !== true) throw fail();
   let doc: unknown;
   try {

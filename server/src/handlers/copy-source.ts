@@ -7,10 +7,10 @@ import { authorize, type Context } from '../context.js';
 import { errors } from '../errors.js';
 import type { ObjectRecord } from '../storage/object-store.js';
 
-/** The resolved source object. */
-export type CopySource = { readonly bucket: string; readonly key: string; readonly record: ObjectRecord };
+/** The resolved source object; its blobs stay pinned until `release()` (call it in a `finally`). */
+export type CopySource = { readonly bucket: string; readonly key: string; readonly record: ObjectRecord; readonly release: () => void };
 
-/** Parses, authorises and loads the copy source, checking `x-oss-copy-source-if-*`. */
+/** Parses, authorises and opens the copy source (pinned), checking `x-oss-copy-source-if-*`. */
 export async function readCopySource(ctx: Context): Promise<CopySource> {
   const header = ctx.request.headers['x-oss-copy-source'] ?? '';
   if (header === '') throw errors.invalidArgument('Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.', 'x-oss-copy-source', '', '0042-00000302');
@@ -31,10 +31,15 @@ export async function readCopySource(ctx: Context): Promise<CopySource> {
   checkObjectKey(key);
   authorize(ctx, 'oss:GetObject', bucket, key);
   if (!(await ctx.storage.objects.buckets()).includes(bucket)) throw errors.noSuchBucket(bucket);
-  const record = await ctx.storage.objects.get(bucket, key);
-  if (!record) throw errors.noSuchKey(key);
-  checkSourceConditions(ctx, record);
-  return { bucket, key, record };
+  const opened = await ctx.storage.objects.open(bucket, key);
+  if (!opened) throw errors.noSuchKey(key);
+  try {
+    checkSourceConditions(ctx, opened.record);
+  } catch (error) {
+    opened.release();
+    throw error;
+  }
+  return { bucket, key, record: opened.record, release: opened.release };
 }
 
 function checkSourceConditions(ctx: Context, record: ObjectRecord): void {

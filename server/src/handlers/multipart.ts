@@ -5,6 +5,7 @@ import { encodeKey, quoted, sendEmpty, sendXml, type Context } from '../context.
 import { errors } from '../errors.js';
 import { forbidsOverwrite, readObjectHeaders } from '../object-headers.js';
 import { queryValue } from '../request.js';
+import type { BlobInfo } from '../storage/blob-store.js';
 import type { PartRecord, Upload } from '../storage/upload-store.js';
 import { readCopySource } from './copy-source.js';
 import { writeBody } from './write-body.js';
@@ -65,8 +66,13 @@ export async function uploadPartCopy(ctx: Context): Promise<void> {
   const partNumber = readPartNumber(ctx);
   const upload = findUpload(ctx);
   const source = await readCopySource(ctx);
-  const { start, end } = readCopyRange(ctx, source.record.size);
-  const info = await ctx.storage.blobs.write(ctx.storage.blobs.read(source.record.segments, start, end), { maxBytes: Infinity });
+  let info: BlobInfo;
+  try {
+    const { start, end } = readCopyRange(ctx, source.record.size);
+    info = await ctx.storage.blobs.write(ctx.storage.blobs.read(source.record.segments, start, end), { maxBytes: Infinity });
+  } finally {
+    source.release();
+  }
   const etag = info.md5.toString('hex').toUpperCase();
   const lastModified = new Date().toISOString();
   await ctx.storage.uploads.addPart(upload, { partNumber, etag, size: info.size, crc64: info.crc64.toString(), lastModified, blob: info.blob });

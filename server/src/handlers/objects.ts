@@ -9,6 +9,7 @@ import { errors } from '../errors.js';
 import {
   checkConditions, forbidsOverwrite, objectResponseHeaders, parseRange, readObjectHeaders,
 } from '../object-headers.js';
+import type { BlobInfo } from '../storage/blob-store.js';
 import type { ObjectRecord } from '../storage/object-store.js';
 import { replyAfterWrite } from './reply.js';
 import { readCopySource } from './copy-source.js';
@@ -54,9 +55,15 @@ export async function putObject(ctx: Context): Promise<void> {
 export async function copyObject(ctx: Context): Promise<void> {
   const { bucket, key } = target(ctx);
   const source = await readCopySource(ctx);
-  const replace = ctx.request.headers['x-oss-metadata-directive']?.toUpperCase() === 'REPLACE';
-  const meta = replace ? readObjectHeaders(ctx.request) : source.record;
-  const info = await ctx.storage.blobs.write(ctx.storage.blobs.read(source.record.segments, 0, source.record.size), { maxBytes: Infinity });
+  let info: BlobInfo;
+  let meta: Pick<ObjectRecord, 'contentType' | 'userMeta' | 'headers'>;
+  try {
+    const replace = ctx.request.headers['x-oss-metadata-directive']?.toUpperCase() === 'REPLACE';
+    meta = replace ? readObjectHeaders(ctx.request) : source.record;
+    info = await ctx.storage.blobs.write(ctx.storage.blobs.read(source.record.segments, 0, source.record.size), { maxBytes: Infinity });
+  } finally {
+    source.release();
+  }
   const md5Hex = info.md5.toString('hex').toUpperCase();
   const record: ObjectRecord = {
     v: 1, bucket, key, size: info.size, etag: md5Hex, contentType: meta.contentType, contentMd5: info.md5.toString('base64'),
@@ -82,7 +89,17 @@ async function loadObject(ctx: Context): Promise<ObjectRecord> {
 
 /** GetObject, with Range (OSS ignores an unusable range unless `x-oss-range-behavior: standard`). */
 export async function getObject(ctx: Context): Promise<void> {
-  const record = await loadObject(ctx);
+  const { bucket, key } = target(ctx);
+  const opened = await ctx.storage.objects.open(bucket, key);
+  if (!opened) throw errors.noSuchKey(key);
+  try {
+    await sendObject(ctx, opened.record);
+  } finally {
+    opened.release();
+  }
+}
+
+async function sendObject(ctx: Context, record: ObjectRecord): Promise<void> {
   const headers = objectResponseHeaders(record, ctx.request);
   if (checkConditions(record, ctx.request) === 'not-modified') return sendEmpty(ctx, 304, { ETag: headers['ETag']! });
   const rangeHeader = ctx.request.headers['range'];

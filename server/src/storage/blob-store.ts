@@ -37,6 +37,10 @@ export type BlobWriteOptions = {
 export class BlobStore {
   readonly #dir: string;
   readonly #files: FileOptions;
+  /** Blobs being streamed to a reader, with their reader counts. */
+  readonly #pins = new Map<string, number>();
+  /** Pinned blobs whose object went away meanwhile: deleted when the last reader lets go. */
+  readonly #doomed = new Set<string>();
 
   constructor(dir: string, files: FileOptions) {
     this.#dir = dir;
@@ -79,9 +83,40 @@ export class BlobStore {
     return { blob: name, size, md5: md5.digest(), crc64: crc.digest(), sha256: sha?.digest() };
   }
 
-  /** Deletes blobs; missing ones are ignored. */
+  /**
+   * Deletes blobs; missing ones are ignored. A blob a reader has pinned is deleted when the last
+   * reader releases it (a crash in between leaves an orphan that start-up garbage collection drops).
+   */
   async remove(blobs: Iterable<string>): Promise<void> {
-    await Promise.all([...blobs].map((blob) => rm(this.path(blob), { force: true })));
+    const now: string[] = [];
+    for (const blob of blobs) {
+      if (this.#pins.has(blob)) this.#doomed.add(blob);
+      else now.push(blob);
+    }
+    await Promise.all(now.map((blob) => rm(this.path(blob), { force: true })));
+  }
+
+  /**
+   * Keeps blobs from being deleted while they are read (a GetObject or copy racing an overwrite or
+   * DeleteObject of the same key reads the version it started with, as OSS does). Returns the release.
+   */
+  pin(blobs: Iterable<string>): () => void {
+    const pinned = [...blobs];
+    for (const blob of pinned) this.#pins.set(blob, (this.#pins.get(blob) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const blob of pinned) {
+        const left = (this.#pins.get(blob) ?? 1) - 1;
+        if (left > 0) {
+          this.#pins.set(blob, left);
+          continue;
+        }
+        this.#pins.delete(blob);
+        if (this.#doomed.delete(blob)) void rm(this.path(blob), { force: true }).catch(() => undefined);
+      }
+    };
   }
 
   /** Names of every published blob (for garbage collection at start-up). */

@@ -73,6 +73,18 @@ export class ObjectStore {
   }
 
   /**
+   * The record of an object with its blobs pinned (see {@link BlobStore.pin}) until `release` is
+   * called, for readers that stream its bytes; undefined when there is no such object. Read under
+   * the key's lock, so no overwrite can delete the blobs between reading the record and pinning them.
+   */
+  async open(bucket: string, key: string): Promise<{ record: ObjectRecord; release: () => void } | undefined> {
+    return this.#lock.run(`${bucket}/${key}`, async () => {
+      const record = await this.get(bucket, key);
+      return record && { record, release: this.#blobs.pin(record.segments.map((s) => s.blob)) };
+    });
+  }
+
+  /**
    * Publishes a record atomically. `check` runs under the key's lock first (e.g. forbid-overwrite).
    * Blobs of the replaced version that the new one does not use are deleted afterwards.
    */
