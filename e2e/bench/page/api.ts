@@ -1,0 +1,97 @@
+/**
+ * The contract between the benchmark page (`e2e/bench/page/`) and `e2e/bench/run.ts` (types only:
+ * both sides `import type` it).
+ */
+
+/** Main-thread responsiveness during one measured window. */
+export type ProbeStats = {
+  /** `longtask` entries (tasks ≥ 50 ms) that started inside the window. */
+  readonly longTasks: { readonly count: number; readonly maxMs: number; readonly totalMs: number };
+  /** A 10 ms `setInterval`: the longest gap between two ticks, and the tick count vs what 10 ms would give. */
+  readonly heartbeat: { readonly maxGapMs: number; readonly ticks: number; readonly expectedTicks: number };
+};
+
+/** What one measured upload resolves with. */
+export type UploadMeasure = {
+  readonly elapsedMs: number;
+  readonly probe: ProbeStats;
+  /** Part ETags the page saw (raw contender), in part order. */
+  readonly etags?: readonly string[];
+  /** The object ETag the uploader reported. */
+  readonly etag?: string;
+  /** Hash workers the SDK used (SDK contenders). */
+  readonly workers?: number;
+};
+
+/** Raw limit: plain fetch PUTs of `file.slice()` to presigned UploadPart URLs. */
+export type RawOptions = { readonly urls: readonly string[]; readonly partSize: number; readonly concurrency: number };
+
+/** oss-resumable with the given settings (anything left out stays the SDK default). */
+export type SdkOptions = {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly key: string;
+  readonly partSize?: number;
+  readonly concurrency?: number;
+  readonly contentMd5?: boolean;
+  readonly workers?: number;
+};
+
+/** The official ali-oss browser bundle's `multipartUpload`. */
+export type AliOptions = {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly key: string;
+  readonly partSize?: number;
+  readonly parallel?: number;
+};
+
+/** 10,000-part resume reconciliation: a journal of `md5s.length` one-byte parts against ListParts. */
+export type ReconcileOptions = {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly key: string;
+  readonly uploadId: string;
+  /** Upper-case hex MD5 of each part, part 1 first (what the journal recorded when it was sent). */
+  readonly md5s: readonly string[];
+  /** Timed repetitions after the first (cold) one. */
+  readonly repeats: number;
+};
+
+/** One reconciliation, in ms. */
+export type ReconcileTiming = {
+  /** `store.get` of the 10,000-part record from IndexedDB (the journal read before ListParts). */
+  readonly journalReadMs: number;
+  /** `client.listAllParts` (10 pages of 1,000). */
+  readonly listMs: number;
+  /** `reconcile(plan, journal, listed)`. */
+  readonly reconcileMs: number;
+  readonly listedParts: number;
+  readonly trustedParts: number;
+};
+
+/** The API the page puts on `window.bench` once its mode's code has loaded. */
+export type BenchPageApi = {
+  readonly mode: string;
+  raw(options: RawOptions): Promise<UploadMeasure>;
+  sdk(options: SdkOptions): Promise<UploadMeasure>;
+  ali(options: AliOptions): Promise<UploadMeasure>;
+  reconcile(options: ReconcileOptions): Promise<readonly ReconcileTiming[]>;
+  /** Busy-loops the main thread (used to find this page's renderer process by its CPU time). */
+  spin(ms: number): number;
+};
+
+declare global {
+  interface Window {
+    bench?: BenchPageApi;
+  }
+}
