@@ -5,7 +5,7 @@
  *   node --import tsx e2e/bench/run.ts [--size-mib 1024] [--runs 3] [--part-mib 8] [--concurrency 4]
  *     [--json out.json] [--memory-sizes 1024,4096] [--skip-memory] [--skip-reconcile]
  *     [--fsync] [--workers N] [--only raw,md5,nomd5,ali,ali-same] [--profile DIR] [--trace DIR] [--reconcile-parts 10000]
- *     [--calm-wait SECONDS] [--playwright-pages] [--sdk-src DIR] [--server-root DIR]
+ *     [--calm-wait SECONDS] [--server-nice N] [--playwright-pages] [--sdk-src DIR] [--server-root DIR]
  *
  * What happens: a random file is written to a temporary directory (streamed), the local OSS server
  * starts as a child process on a free port, Chromium starts, and for each run every contender
@@ -26,13 +26,27 @@
  * and thread (/proc/PID/task/*). Then a 10,000-part resume reconciliation in the page, and the peak
  * renderer memory of a 1 GiB vs a 4 GiB upload with the SDK defaults.
  *
+ * Choices:
+ * - The pages are driven over a plain CDP session, not as Playwright pages (browser.ts says why:
+ *   Playwright's network instrumentation ships every ArrayBuffer request body over the protocol,
+ *   which cuts ali-oss to ~12 MiB/s while Blob bodies are unaffected). `--playwright-pages` shows it.
+ * - The server runs without fsync: fsync is a property of the server's disk, and it does not cost
+ *   every contender the same (measured once, 1 GiB: raw −16 %, MD5 on −10 %, MD5 off −5 %).
+ *   `--fsync` turns it on.
+ * - The server shares the 2 cores with Chromium, as nothing else would on a user's machine; its
+ *   CPU is reported separately, and `--server-nice 19` makes it yield to the browser.
+ * - Other processes on the machine disturb everything: each upload reports the CPU the rest of the
+ *   machine used meanwhile ("other load"), and `--calm-wait S` waits for a calm moment first.
+ *
  * Profiling: `--profile DIR` writes a CPU profile of the page's main thread per upload (CDP
  * Profiler) and of the server (`--cpu-prof`); `--trace DIR` writes a Chromium trace per upload and
- * lists each long main-thread task with the CPU time the thread really got (see trace-tasks.ts).
+ * lists each long main-thread task with the CPU time the thread really got (see trace-tasks.ts);
+ * the CPU table (per process and thread, from /proc) says which thread was busy.
  */
 import { randomBytes, createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, release, setPriority, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchPage } from './browser.js';
@@ -65,6 +79,7 @@ const { values: flags } = parseArgs({
     trace: { type: 'string' },
     'playwright-pages': { type: 'boolean', default: false },
     'calm-wait': { type: 'string', default: '0' },
+    'server-nice': { type: 'string', default: '0' },
     // Profiling experiments: run the SDK / the server from another copy of the repository.
     'sdk-src': { type: 'string' },
     'server-root': { type: 'string' },
@@ -77,6 +92,7 @@ if (flags.help) {
   [--memory-sizes 1024,4096] [--skip-memory] [--skip-reconcile] [--reconcile-parts 10000]
   [--fsync] [--workers N] [--only raw,md5,nomd5,ali,ali-same] [--profile DIR] [--trace DIR]
   [--calm-wait SECONDS]                 (before each upload, wait up to this long for the machine to be idle)
+  [--server-nice N]                     (run the OSS server at nice N, e.g. 19: as if it were on another machine)
   [--playwright-pages]                  (pages managed by Playwright, as in the e2e tests: its network
                                          instrumentation slows Buffer/ArrayBuffer bodies, i.e. ali-oss)
   [--sdk-src DIR] [--server-root DIR]   (experiments: the SDK's src/ or the server from another copy)`);
@@ -101,6 +117,7 @@ const workers = flags.workers === undefined ? undefined : positiveInt('workers',
 const memorySizes = flags['skip-memory'] ? [] : (flags['memory-sizes'] ?? '').split(',').filter(Boolean).map((v) => positiveInt('memory-sizes', v));
 const partSize = partMib * MiB;
 const calmWaitSeconds = positiveInt('calm-wait', flags['calm-wait'], 0);
+const serverNice = positiveInt('server-nice', flags['server-nice'], 0);
 
 type ContenderId = 'raw' | 'md5' | 'nomd5' | 'ali' | 'ali-same';
 type Contender = { readonly id: ContenderId; readonly label: string; readonly mode: 'raw' | 'sdk' | 'ali' };
@@ -499,10 +516,22 @@ function markdown(summaries: readonly Summary[], memory: MemoryReport, reconcile
 
 // ---- main --------------------------------------------------------------------------------------
 
+/** Undo steps, newest first; run once, on the way out or on SIGINT/SIGTERM. */
+const cleanups: Array<() => Promise<unknown>> = [];
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0)) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const tmp = await mkdtemp(join(tmpdir(), 'oss-resumable-bench-'));
-  const cleanups: Array<() => Promise<unknown>> = [() => rm(tmp, { recursive: true, force: true })];
+  cleanups.push(() => rm(tmp, { recursive: true, force: true }));
   const profileDir = flags.profile;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   try {
@@ -512,6 +541,8 @@ async function main(): Promise<void> {
     const dataDir = join(tmp, 'oss-data');
     const server = await startServerChild({ dataDir, fsync: flags.fsync, cpuProfileDir: profileDir, serverRoot: flags['server-root'] });
     cleanups.unshift(() => server.stop());
+    // Every thread (Linux nice values are per thread; the libuv pool already exists).
+    if (serverNice > 0) for (const tid of readdirSync(`/proc/${server.pid}/task`)) setPriority(Number(tid), serverNice);
     const pages = await startBenchPages(flags['sdk-src']);
     cleanups.unshift(() => pages.close());
     const chromium = await launchChromium();
@@ -565,7 +596,7 @@ async function main(): Promise<void> {
       file: `${sizeMib} MiB random, on local disk`, parts: `${partMib} MiB parts, concurrency ${concurrency}${workers === undefined ? '' : `, ${workers} hash worker(s)`}`,
       variant: [
         flags['sdk-src'] ? `SDK from ${flags['sdk-src']}` : '', flags['server-root'] ? `server from ${flags['server-root']}` : '',
-        flags['playwright-pages'] ? 'Playwright-managed pages' : '',
+        flags['playwright-pages'] ? 'Playwright-managed pages' : '', serverNice > 0 ? `server at nice ${serverNice}` : '',
       ].filter(Boolean).join(', '),
     };
     const table = markdown(summaries, memory, reconcile, goals, machine);
@@ -574,7 +605,7 @@ async function main(): Promise<void> {
       await writeFile(flags.json, `${JSON.stringify({
         date: new Date().toISOString(), machine, options: {
           sizeMib, runs, partMib, concurrency, workers, fsync: flags.fsync, memorySizes, reconcileParts,
-          sdkSrc: flags['sdk-src'], serverRoot: flags['server-root'], playwrightPages: flags['playwright-pages'],
+          sdkSrc: flags['sdk-src'], serverRoot: flags['server-root'], playwrightPages: flags['playwright-pages'], serverNice, calmWaitSeconds,
         },
         summaries, targets: goals, reconcile, memory, measurements, durationSeconds: round((performance.now() - started) / 1000, 0),
       }, null, 2)}\n`);
@@ -582,7 +613,7 @@ async function main(): Promise<void> {
     }
     log(`Done in ${round((performance.now() - started) / 1000, 0)} s.`);
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+    await cleanUp();
   }
 }
 

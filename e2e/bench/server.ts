@@ -47,7 +47,7 @@ export type ServerChild = {
 
 /** Starts `node --import tsx server/src/main.ts` on a free port (`serverRoot`: another checkout, for experiments). */
 export async function startServerChild(options: { dataDir: string; fsync: boolean; cpuProfileDir?: string | undefined; serverRoot?: string | undefined }): Promise<ServerChild> {
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs = ['--import', 'tsx', '--import', join(repoRoot, 'e2e', 'bench', 'orphan-guard.ts')];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
   const args = [...nodeArgs, join(options.serverRoot ?? repoRoot, 'server', 'src', 'main.ts'), '--port', '0', '--data', options.dataDir, '--faults', '--bucket', bucket];
   if (!options.fsync) args.push('--no-fsync');

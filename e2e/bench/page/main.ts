@@ -166,7 +166,7 @@ async function reconcileBench(options: ReconcileOptions): Promise<ReconcileTimin
     const t0 = performance.now();
     const record = await store.get(id);
     const t1 = performance.now();
-    const listed = await client.listAllParts(options.key, options.uploadId);
+    const listed = await client.listAllParts(options.key, options.uploadId, { expectedParts: count });
     const t2 = performance.now();
     const result = reconcile(plan, record?.parts ?? [], listed);
     const t3 = performance.now();
