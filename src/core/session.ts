@@ -49,7 +49,7 @@ async function tryResume(client: OssClient, record: UploadRecord, plan: readonly
     return { session: undefined, info: { resumed: false, reason: 'mismatch', uploadId: record.uploadId } };
   }
   try {
-    const listed = await client.listAllParts(record.key, record.uploadId, { signal });
+    const listed = await client.listAllParts(record.key, record.uploadId, { signal, expectedParts: plan.length });
     const result = reconcile(plan, record.parts, listed);
     const crcs = new Map(listed.map((p) => [p.partNumber, p.crc64]));
     const done = new Map<number, DonePart>();

@@ -19,8 +19,10 @@ export type HasherOptions = {
    * How many workers hash in parallel. Each holds at most one part at a time, so resident part bytes
    * stay ≤ `workers × partSize`. Ignored in inline mode, which has a single lane.
    *
-   * @default clamp(navigator.hardwareConcurrency − 1, 1, 4), or 1 when the core count is unknown: one
-   * core stays free for the page and the network, and four workers outpace four concurrent part uploads.
+   * @default clamp(navigator.hardwareConcurrency − 1, 2, 4), or 2 when the core count is unknown. At
+   * least two: on a 2-core machine one worker caps Content-MD5 uploads at spark-md5's single-thread
+   * speed (issue 6 measured 0.36 × raw fetch with one worker, 0.47 × with two, and the page still had no
+   * task ≥ 50 ms, the hashing being off the main thread); more than four outpace four part uploads.
    */
   workers?: number;
   /**

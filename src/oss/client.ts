@@ -52,7 +52,13 @@ export type OssClient = ObjectOperations & {
   completeMultipartUpload(key: string, uploadId: string, parts: readonly PartReference[] | 'all', options?: SignalOption & { callback?: CallbackOptions | undefined; forbidOverwrite?: boolean | undefined }): Promise<CompleteResult>;
   abortMultipartUpload(key: string, uploadId: string, options?: SignalOption): Promise<void>;
   listParts(key: string, uploadId: string, options?: SignalOption & { maxParts?: number; partNumberMarker?: number }): Promise<ListPartsPage>;
-  listAllParts(key: string, uploadId: string, options?: SignalOption): Promise<ListedPart[]>;
+  /**
+   * Every part of an upload, in part-number order, from as many ListParts pages as it takes.
+   * `expectedParts` (the highest part number you expect, e.g. the plan's part count) lets the pages
+   * be fetched 4 at once: part-number markers are plain numbers, so page k can start at 1,000·k
+   * without waiting for page k−1. Parts beyond it are still found, page by page.
+   */
+  listAllParts(key: string, uploadId: string, options?: SignalOption & { expectedParts?: number | undefined }): Promise<ListedPart[]>;
   listMultipartUploads(options?: SignalOption & { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<ListUploadsPage>;
   /** The transport, for the uploader. @internal */
   readonly transport: Transport;
@@ -192,15 +198,28 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       await transport.send({ operation: 'AbortMultipartUpload', method: 'DELETE', key, query: uploadQuery(uploadId), idempotent: true, signal: opts.signal });
     },
     listParts,
-    async listAllParts(key, uploadId, opts = {}) {
-      const parts: ListedPart[] = [];
-      let marker = 0;
-      for (;;) {
-        const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: 1000 });
-        parts.push(...page.parts);
-        if (!page.isTruncated || page.nextPartNumberMarker <= marker) return parts;
-        marker = page.nextPartNumberMarker;
-      }
+    async listAllParts(key, uploadId, { expectedParts = 0, ...opts } = {}) {
+      // Issue 6: 10,000 parts are 10 pages; one after another they cost 10 round trips plus 10 parses
+      // in series. Page k (marker 1,000·k) holds every part in (1,000·k, 1,000·(k+1)] — there are at
+      // most 1,000 — so pages for the expected range can be fetched at once and trimmed to their range.
+      const pageSize = 1000;
+      const ranges = Math.max(1, Math.ceil(expectedParts / pageSize));
+      const tail = async (marker: number): Promise<ListedPart[]> => {
+        const parts: ListedPart[] = [];
+        for (;;) {
+          const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: pageSize });
+          parts.push(...page.parts);
+          if (!page.isTruncated || page.nextPartNumberMarker <= marker) return parts;
+          marker = page.nextPartNumberMarker;
+        }
+      };
+      const pages = await mapConcurrently(ranges, 4, async (k) => {
+        const marker = k * pageSize;
+        if (k === ranges - 1) return tail(marker);
+        const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: pageSize });
+        return page.parts.filter((p) => p.partNumber <= marker + pageSize);
+      });
+      return pages.flat();
     },
     async listMultipartUploads(opts = {}) {
       const query: QueryEntry[] = [['uploads', undefined], ['encoding-type', 'url']];
@@ -213,4 +232,18 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       return parseListUploads(await response.text());
     },
   };
+}
+
+/** `task(0 … count−1)` with at most `limit` running at once; results in index order, first failure wins. */
+async function mapConcurrently<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  return results;
 }

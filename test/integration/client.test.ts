@@ -69,23 +69,35 @@ describe('ListParts paging', () => {
     await client.abortMultipartUpload(key, uploadId);
   });
 
-  it('listAllParts returns all 1,100 parts in order across pages of 1,000', { timeout: 30_000 }, async () => {
+  it('listAllParts returns every part in order across pages of 1,000, fetched in parallel with expectedParts', { timeout: 30_000 }, async () => {
     const client = clientFor(server);
     const key = uniqueKey('many-parts');
-    const count = 1100;
+    // 1..1100 without 700 (a gap makes page 0 reach into page 1's range), plus 2500 (beyond any hint).
+    const numbers = [...Array.from({ length: 1100 }, (_, i) => i + 1).filter((n) => n !== 700), 2500];
     const { uploadId } = await client.initiateMultipartUpload(key);
     // Parts may be tiny until Complete; this upload is never completed.
-    await inParallel(count, 16, async (n) => {
+    await inParallel(numbers.length, 16, async (i) => {
+      const n = numbers[i - 1]!;
       await client.uploadPart(key, uploadId, n, new Blob([new Uint8Array([n & 0xff])]));
     });
-    const parts = await client.listAllParts(key, uploadId);
-    expect(parts).toHaveLength(count);
-    expect(parts.map((p) => p.partNumber)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
-    expect(parts.every((p) => p.size === 1)).toBe(true);
-    const pages = (await ctl.log(key)).filter((e) => e.op === 'ListParts');
-    expect(pages).toHaveLength(2);
+    const sequential = await client.listAllParts(key, uploadId);
+    expect(sequential.map((p) => p.partNumber)).toEqual(numbers);
+    expect(sequential.every((p) => p.size === 1)).toBe(true);
+    expect((await ctl.log(key)).filter((e) => e.op === 'ListParts')).toHaveLength(2);
+    for (const expectedParts of [1, 999, 1100, 2000, 3000, 10_000]) {
+      expect((await client.listAllParts(key, uploadId, { expectedParts })).map((p) => p.partNumber), `expectedParts ${expectedParts}`).toEqual(numbers);
+    }
+    // With a hint of 10,000 the ten pages (markers 0 … 9,000) went out together, not one after another.
+    const log = (await ctl.log(key)).filter((e) => e.op === 'ListParts');
+    expect(log).toHaveLength(2 + 2 + 2 + 2 + 2 + 3 + 10);
+    // Each ListParts held 1 s by the server: 8 pages one after another would take 8 s, 4 at a time 2 s.
+    await ctl.addFaults({ op: 'ListParts', key, times: 0, action: 'delay', delayMs: 1000 });
+    const started = Date.now();
+    expect(await client.listAllParts(key, uploadId, { expectedParts: 8000 })).toHaveLength(numbers.length);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await ctl.clearFaults();
     await client.abortMultipartUpload(key, uploadId);
-    expect(await rejectionOf(client.listAllParts(key, uploadId))).toMatchObject({ status: 404, code: 'NoSuchUpload', operation: 'ListParts' });
+    expect(await rejectionOf(client.listAllParts(key, uploadId, { expectedParts: 3000 }))).toMatchObject({ status: 404, code: 'NoSuchUpload', operation: 'ListParts' });
   });
 });
 
