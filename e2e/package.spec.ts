@@ -89,19 +89,23 @@ async function createConsumer(name: ConsumerName): Promise<string> {
 }
 
 /**
- * fast-xml-parser 4 is CommonJS only, so a bundler-free page needs it as an ES module, as an ESM CDN
- * (esm.sh, jspm) serves it. This converts the one module the SDK imports, nothing else.
+ * fast-xml-parser 4 is CommonJS only, so a bundler-free page needs it as ES modules, as an ESM CDN
+ * (esm.sh, jspm) serves it. This converts the three parser modules the SDK imports, nothing else.
  */
+const fastXmlParserModules = ['OptionsBuilder', 'OrderedObjParser', 'node2json'] as const;
+
 async function vendorCommonJs(dir: string): Promise<void> {
-  await esbuild({
-    absWorkingDir: dir,
-    entryPoints: ['node_modules/fast-xml-parser/src/xmlparser/XMLParser.js'],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    outfile: 'vendor/fast-xml-parser-XMLParser.js',
-    logLevel: 'warning',
-  });
+  for (const name of fastXmlParserModules) {
+    await esbuild({
+      absWorkingDir: dir,
+      entryPoints: [`node_modules/fast-xml-parser/src/xmlparser/${name}.js`],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outfile: `vendor/fast-xml-parser-${name}.js`,
+      logLevel: 'warning',
+    });
+  }
 }
 
 /** Starts the packaged OSS server in the vite consumer's project and waits for its ready line. */

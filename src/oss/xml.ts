@@ -4,14 +4,17 @@
  * arrays, even with one `<Part>`; numbers are converted on purpose. Listing calls ask for
  * `encoding-type=url`, so keys with control characters survive the XML, and are decoded here.
  */
-// The parser class on its own: the package entry (CommonJS, so bundlers can't tree-shake it) also
-// pulls in XMLBuilder, 7.5 KB minified that the SDK never uses (issue 8 size budget). Typed in
-// xml-parser.d.ts.
-import XMLParser from 'fast-xml-parser/src/xmlparser/XMLParser.js';
+// fast-xml-parser's parser modules on their own, without XMLParser.js: the package entry (CommonJS,
+// so bundlers can't tree-shake it) also pulls in XMLBuilder, and XMLParser.js the validator, 12 KB
+// minified that the SDK never uses (issue 8 size budget). `parse` below is XMLParser#parse without
+// the validation branch. Default imports because these are CommonJS modules. Typed in xml-parser.d.ts.
+import OptionsBuilder from 'fast-xml-parser/src/xmlparser/OptionsBuilder.js';
+import OrderedObjParser from 'fast-xml-parser/src/xmlparser/OrderedObjParser.js';
+import node2json from 'fast-xml-parser/src/xmlparser/node2json.js';
 
 const listElements = new Set(['Part', 'Upload', 'CommonPrefixes', 'Contents']);
 
-const parser = new XMLParser({
+const options = OptionsBuilder.buildOptions({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
@@ -19,12 +22,18 @@ const parser = new XMLParser({
   isArray: (name) => listElements.has(name),
 });
 
+/** Parses a document into plain objects, as `new XMLParser(options).parse(xml)` does. */
+function parse(xml: string): unknown {
+  const tree = new OrderedObjParser(options).parseXml(xml);
+  return tree === undefined ? undefined : node2json.prettify(tree, options);
+}
+
 type XmlNode = Record<string, unknown>;
 
 function root(xml: string, name: string): XmlNode {
   let doc: unknown;
   try {
-    doc = parser.parse(xml);
+    doc = parse(xml);
   } catch (error) {
     throw new TypeError(`Malformed ${name} XML from the server`, { cause: error });
   }
