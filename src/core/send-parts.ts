@@ -9,7 +9,7 @@
  */
 import { OssIntegrityError, OssServiceError } from '../errors.js';
 import type { Hasher, PartDigest } from '../hashing/hasher.js';
-import { formatCrc64 } from '../hashing/crc64.js';
+import { formatCrc64 } from '../hashing/crc64-combine.js';
 import type { OssClient } from '../oss/client.js';
 import { etagMatchesMd5 } from '../oss/etag.js';
 import { runConcurrently } from './part-queue.js';

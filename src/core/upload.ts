@@ -3,7 +3,7 @@
  * parts → Complete → drop the journal record). Coordinates and delegates: the session, the part
  * sender and Complete live in their own modules.
  */
-import { crc64Combine } from '../hashing/crc64.js';
+import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
 import { OssIntegrityError } from '../errors.js';
 import type { OssClient } from '../oss/client.js';

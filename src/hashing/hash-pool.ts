@@ -5,7 +5,7 @@
  */
 import type { HashRequest, HashResponse, HashResult } from './hash-worker.js';
 import type { Hasher, HasherOptions } from './hasher.js';
-import { parseCrc64 } from './crc64.js';
+import { parseCrc64 } from './crc64-combine.js';
 import { workerSource } from './worker-source.generated.js';
 
 export type { Hasher, HasherOptions, PartDigest } from './hasher.js';

@@ -4,10 +4,11 @@
  * `scripts/build-worker.mjs` bundles this module into `worker-source.generated.ts` with a one-line
  * entry, `serveHashJobs(self)`. The module itself has no side effects, so the Node fallback in
  * `hash-pool.ts` runs the very same {@link runHashJob} in the calling thread. It must import nothing
- * but spark-md5 and `crc64.ts`: whatever it imports is copied into the worker bundle (issue 8).
+ * but spark-md5 and the CRC-64 modules: whatever it imports is copied into the worker bundle (issue 8).
  */
 import SparkMD5 from 'spark-md5';
-import { createCrc64, formatCrc64 } from './crc64.js';
+import { createCrc64 } from './crc64.js';
+import { formatCrc64 } from './crc64-combine.js';
 
 /** Hash one part: Content-MD5 and/or CRC-64 of the whole Blob. */
 export type HashPartRequest = {
