@@ -8,7 +8,6 @@
  */
 import SparkMD5 from 'spark-md5';
 import { createCrc64 } from './crc64.js';
-import { formatCrc64 } from './crc64-combine.js';
 
 /** Hash one part: Content-MD5 and/or CRC-64 of the whole Blob. */
 export type HashPartRequest = {
@@ -115,7 +114,8 @@ export async function runHashJob(request: HashRequest, options: RunHashJobOption
   const raw = md5?.end(true);
   return {
     ...(raw !== undefined && { md5Base64: btoa(raw), md5Hex: binaryToHex(raw) }),
-    ...(crc !== undefined && { crc64: formatCrc64(crc.digest()) }),
+    // Unsigned decimal, as formatCrc64 prints it; a digest is always in range, so its check is not needed here.
+    ...(crc !== undefined && { crc64: crc.digest().toString(10) }),
   };
 }
 

@@ -8,7 +8,7 @@ import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from
  * ≈ 28 KB. Until that is decided, this ceiling stops the bundle from growing past today's size plus
  * a little room for the work in flight; lower it with every saving.
  */
-const ceilingBytes = 34_500;
+const ceilingBytes = 34_400;
 
 describe('browser bundle size (issue 8)', () => {
   let report: SizeReport;
