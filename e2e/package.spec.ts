@@ -166,7 +166,7 @@ test.afterAll(async () => {
 test('npm pack ships dist (JS, types, source maps), the docs and package.json, nothing else', () => {
   const paths = pack.files.map((entry) => entry.path);
   for (const expected of [
-    'package.json', 'README.md', 'CHANGELOG.md',
+    'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE',
     'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map',
     'dist/hashing/worker-source.generated.js', 'dist/hashing/hash-worker.js',
     'dist/server/server.js', 'dist/server/server.d.ts',
