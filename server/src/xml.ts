@@ -68,7 +68,11 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
-  processEntities: true,
+  // The five predefined entities count towards fast-xml-parser's limit of 1,000 expansions per
+  // document, meant for DOCTYPE entity bombs: a 1,000-part page whose ETags are written `&quot;…&quot;`
+  // (valid XML, and what S3-style servers send) has 2,000 and was refused. DOCTYPE entities stay bounded
+  // by maxEntityCount / maxExpandedLength; the predefined ones cannot grow a document.
+  processEntities: { maxTotalExpansions: Number.MAX_SAFE_INTEGER, maxExpansionDepth: 10 },
   isArray: (_name, jpath) => jpath === 'CompleteMultipartUpload.Part',
 });
 

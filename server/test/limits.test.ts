@@ -219,6 +219,17 @@ describe('CompleteMultipartUpload body: 10,000 parts fit, far more is MalformedX
     expectOssError(res, 400, 'InvalidPart');
   });
 
+  it('a 10,000-part list with ETags written as &quot;…&quot; is read in full (20,000 entities are not an entity bomb)', async () => {
+    const key = 'limits/escaped.bin';
+    const init = await rawRequest({ port: server.port, method: 'POST', path: `/demo/${key}`, query: 'uploads', sign: true });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.text)![1]!;
+    const body = `<CompleteMultipartUpload>${Array.from({ length: 10_000 }, (_, i) =>
+      `<Part><PartNumber>${i + 1}</PartNumber><ETag>&quot;${'0'.repeat(32)}&quot;</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const res = await rawRequest({ port: server.port, method: 'POST', path: `/demo/${key}`, query: [['uploadId', uploadId]], body, sign: true, headers: { 'content-type': 'application/xml' } });
+    // Parsed in full (was MalformedXML past 1,000 entities): the refusal is about the parts, none was uploaded.
+    expectOssError(res, 400, 'InvalidPart');
+  });
+
   it('a 5 MiB list (declared, and chunked) is MalformedXML, and the upload is untouched', async () => {
     const key = 'limits/huge-list.bin';
     const init = await rawRequest({ port: server.port, method: 'POST', path: `/demo/${key}`, query: 'uploads', sign: true });

@@ -48,6 +48,20 @@ describe('XML codec', () => {
     expect(old.parts.map((p) => [p.partNumber, p.crc64])).toEqual([[2, undefined], [3, undefined]]);
   });
 
+  it('parses a full page of 1,000 parts whose ETags are written &quot;…&quot; (2,000 entities)', () => {
+    const parts = Array.from({ length: 1000 }, (_, i) =>
+      `<Part><PartNumber>${i + 1}</PartNumber><ETag>&quot;${'AB'.repeat(16)}&quot;</ETag><Size>${i + 1}</Size></Part>`).join('');
+    const page = parseListParts(`<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult>${parts}</ListPartsResult>`);
+    expect(page.parts).toHaveLength(1000);
+    expect(page.parts[999]).toMatchObject({ partNumber: 1000, etag: `"${'AB'.repeat(16)}"`, size: 1000 });
+  });
+
+  it('still refuses a DOCTYPE entity bomb', () => {
+    // 100 × a 5,000-character entity: half a megabyte from a few hundred bytes.
+    const bomb = `<!DOCTYPE r [<!ENTITY a "${'x'.repeat(5000)}">]><ListPartsResult><Key>${'&a;'.repeat(100)}</Key></ListPartsResult>`;
+    expect(() => parseListParts(bomb)).toThrow(TypeError);
+  });
+
   it('parses ListMultipartUploads with CommonPrefixes', () => {
     const xml = `<ListMultipartUploadsResult><EncodingType>url</EncodingType><Bucket>oss-example</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>
 <NextKeyMarker>oss.avi</NextKeyMarker><NextUploadIdMarker>0004B99B8E707874FC2D692FA5D77D3F</NextUploadIdMarker><Delimiter>%2F</Delimiter><Prefix></Prefix>
