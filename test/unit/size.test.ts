@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from '../../scripts/measure-size.js';
 
 /**
- * Issue 8 asks for ≤ 28 KB (targetBytes) gzipped in all. Not reachable while fast-xml-parser is in
- * the browser graph: its parser alone adds ≈ 8.7 KB gz and ky ≈ 4.5 KB, the hash worker (spark-md5 +
- * CRC-64) ≈ 4.2 KB, and the SDK's own code ≈ 19 KB, so even the SDK without any XML library measures
- * ≈ 28 KB. Until that is decided, this ceiling stops the bundle from growing past today's size plus
- * a little room for the work in flight; lower it with every saving.
+ * Issue 8 asks for ≤ 28 KB (targetBytes) gzipped in all. Not reachable without removing features:
+ * the dependencies fixed by the design come to ≈ 16.2 KB gz bundled on their own (fast-xml-parser's
+ * parser modules ≈ 7.5 KB, ky ≈ 5.0 KB, the hash worker with spark-md5 and the CRC-64 hasher
+ * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code adds ≈ 18.1 KB, 34.3 KB in all. This ceiling
+ * is that figure plus 0.1 KB for small fixes in flight, so the bundle cannot grow unnoticed; lower it
+ * with every saving.
  */
 const ceilingBytes = 34_400;
 
