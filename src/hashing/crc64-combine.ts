@@ -4,15 +4,13 @@
  * worker; this is the part the main thread needs.
  */
 
-/** The reflected ECMA-182 polynomial 0xC96C5795D7870F42, split into 32-bit halves. */
-export const polyHi = 0xc96c5795;
-/** Low half of the polynomial, see {@link polyHi}. */
-export const polyLo = 0xd7870f42;
+// Reflected ECMA-182 polynomial 0xC96C5795D7870F42, split into halves (also in crc64.ts, see there).
+const polyHi = 0xc96c5795;
+const polyLo = 0xd7870f42;
 
 const maxUint64 = (1n << 64n) - 1n;
 
-/** Joins two 32-bit halves into an unsigned 64-bit value. */
-export function toBigInt(hi: number, lo: number): bigint {
+function toBigInt(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 

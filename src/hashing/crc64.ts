@@ -7,7 +7,6 @@
  * The register is kept as two 32-bit halves so the per-byte loop runs on plain numbers (int32 ops);
  * BigInt only appears at the edges (digest, combine inputs/outputs), where it is not hot.
  */
-import { polyHi, polyLo, toBigInt } from './crc64-combine.js';
 
 /** Incremental CRC-64/XZ hasher, as returned by {@link createCrc64}. */
 export type Crc64 = {
@@ -17,6 +16,12 @@ export type Crc64 = {
   digest(): bigint;
 };
 
+// Reflected ECMA-182 polynomial 0xC96C5795D7870F42, split into halves. Also written in
+// crc64-combine.ts rather than imported from it: the Node-only inline hasher (hash-pool.ts) imports
+// this module lazily, and a module both graphs share becomes a chunk of its own that every page loads
+// (issue 8 size budget).
+const polyHi = 0xc96c5795;
+const polyLo = 0xd7870f42;
 const tableSize = 256;
 const sliceCount = 8;
 
@@ -105,7 +110,8 @@ export function createCrc64(): Crc64 {
       return hasher;
     },
     digest() {
-      return toBigInt(~hi, ~lo);
+      // xorout, then the two unsigned halves joined into one 64-bit value.
+      return (BigInt(~hi >>> 0) << 32n) | BigInt(~lo >>> 0);
     },
   };
   return hasher;

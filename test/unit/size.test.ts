@@ -5,11 +5,11 @@ import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from
  * Issue 8 asks for ≤ 28 KB (targetBytes) gzipped in all. Not reachable without removing features:
  * the dependencies fixed by the design come to ≈ 16.2 KB gz bundled on their own (fast-xml-parser's
  * parser modules ≈ 7.5 KB, ky ≈ 5.0 KB, the hash worker with spark-md5 and the CRC-64 hasher
- * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code adds ≈ 18.1 KB, 34.3 KB in all. This ceiling
+ * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code adds ≈ 17.9 KB, 34.1 KB in all. This ceiling
  * is that figure plus 0.1 KB for small fixes in flight, so the bundle cannot grow unnoticed; lower it
  * with every saving.
  */
-const ceilingBytes = 34_400;
+const ceilingBytes = 34_200;
 
 describe('browser bundle size (issue 8)', () => {
   let report: SizeReport;
