@@ -41,7 +41,7 @@ function partRanges(size: number, partSize: number): PartRange[] {
 
 /** The SDK's documented default pool size: clamp(hardwareConcurrency − 1, 1, 4). */
 function defaultWorkerCount(hardwareConcurrency: number): number {
-  return Math.min(Math.max(hardwareConcurrency - 1, 2), 4);
+  return Math.min(Math.max(hardwareConcurrency - 1, 1), 4);
 }
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"|"$/g, '').toUpperCase();

@@ -67,7 +67,7 @@ export type UploaderOptions = ConnectionOptions & {
   readonly crc64?: boolean;
   /** Files up to this size go through one PutObject instead of a multipart upload. @default partSize */
   readonly multipartThreshold?: number;
-  /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 2, 4) */
+  /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 1, 4) */
   readonly workers?: number;
   /**
    * On resume, hash the local bytes of every part the server already has (in workers, alongside the

@@ -214,7 +214,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
 
 function defaultWorkerCount(): number {
   const cores = typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency;
-  return Math.min(Math.max((cores ?? 3) - 1, 2), maxDefaultWorkers);
+  return Math.min(Math.max((cores ?? 2) - 1, 1), maxDefaultWorkers);
 }
 
 function assertBlob(blob: unknown): asserts blob is Blob {

@@ -19,10 +19,10 @@ export type HasherOptions = {
    * How many workers hash in parallel. Each holds at most one part at a time, so resident part bytes
    * stay ≤ `workers × partSize`. Ignored in inline mode, which has a single lane.
    *
-   * @default clamp(navigator.hardwareConcurrency − 1, 2, 4), or 2 when the core count is unknown. At
-   * least two: on a 2-core machine one worker caps Content-MD5 uploads at spark-md5's single-thread
-   * speed (issue 6 measured 0.36 × raw fetch with one worker, 0.47 × with two, and the page still had no
-   * task ≥ 50 ms, the hashing being off the main thread); more than four outpace four part uploads.
+   * @default clamp(navigator.hardwareConcurrency − 1, 1, 4), or 1 when the core count is unknown: one
+   * core stays free for the page. Issue 6 measured the trade-off on 2 cores (512 MiB, 3 runs): two
+   * workers hash about 10 % faster (73–77 vs 66–68 MiB/s) but left the main thread waiting up to
+   * 60–120 ms for a core (tasks of ≤ 5 ms CPU, seen in a trace); one worker, no task ≥ 50 ms.
    */
   workers?: number;
   /**
