@@ -7,6 +7,7 @@ import type { Principal } from './auth/types.js';
 import type { CorsRule } from './cors.js';
 import { errors } from './errors.js';
 import type { Operation } from './operations.js';
+import type { RequestLogNote } from './request-log.js';
 import type { OssRequest } from './request.js';
 import type { Storage } from './storage/storage.js';
 import { isAllowed, ossResource } from './sts/policy.js';
@@ -37,6 +38,8 @@ export type Context = {
   readonly origin: string;
   /** `<bucket>.<host>`, the HostId of error documents. */
   readonly hostId: string;
+  /** Adds facts to this request's entry in the request log (kept only with `faults`). */
+  readonly note: (note: RequestLogNote) => void;
 };
 
 /** The HostId OSS puts in error documents: the bucket's host name. */

@@ -14,7 +14,7 @@ import type { Faults, FaultRule } from './faults.js';
 import { handlers } from './handlers/index.js';
 import { ramActions, resolveOperation, type Operation } from './operations.js';
 import { closeAfterResponse, readBody, type BodyPacing, type ConnectionGuard } from './pacing.js';
-import type { RequestLog } from './request-log.js';
+import type { RequestLog, RequestLogNote } from './request-log.js';
 import { queryValue, type OssRequest } from './request.js';
 import type { Storage } from './storage/storage.js';
 import { handleStsRequest, type StsDependencies } from './sts/assume-role.js';
@@ -42,7 +42,9 @@ export type DispatchOptions = {
 };
 
 /** Per-request facts gathered for the request log. */
-type Trace = { op: string; request: OssRequest | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined };
+type Trace = {
+  op: string; request: OssRequest | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined; note: RequestLogNote;
+};
 
 function isStsCall(request: OssRequest): boolean {
   // STS is RPC over GET or POST; any other method on `/` is an OSS request (and gets an OSS error).
@@ -97,6 +99,9 @@ async function runOperation(
     body: meteredBody(req, input, trace, fault?.action === 'drop' ? (fault.afterBytes ?? 0) : undefined),
     origin: request.headers['host'] ?? deps.config.host,
     hostId: hostIdOf(request, request.headers['host'] ?? deps.config.host),
+    note: (note) => {
+      trace.note = { ...trace.note, ...note };
+    },
   };
   authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
   if (fault) {
@@ -151,7 +156,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
   const requestId = newRequestId();
   if (req.socket) usedSockets.add(req.socket);
   deps.log?.begin();
-  const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined };
+  const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined, note: {} };
   const state: BodyState = { signal: deps.pacing.watch(req, res), expectsContinue: options.expectsContinue ?? false, continued: false, refused: false };
   const input = requestBody(req, res, state);
   // A handler that stopped reading early leaves the rest of the body: node:http only drains bodies
@@ -205,6 +210,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       time: new Date(deps.now()).toISOString(), requestId, method: req.method ?? '', op: trace.op, bucket: r?.bucket, key: r?.key || undefined,
       uploadId: r ? queryValue(r, 'uploadId') : undefined, partNumber: r ? Number(queryValue(r, 'partNumber')) || undefined : undefined,
       status: (req.socket?.destroyed ?? true) && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
+      ...trace.note,
     });
     deps.log?.end();
   }

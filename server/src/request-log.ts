@@ -20,7 +20,16 @@ export type RequestLogEntry = {
   readonly code: string | undefined;
   readonly bytesIn: number;
   readonly fault: string | undefined;
+  /**
+   * CompleteMultipartUpload only: the part numbers its XML body listed, in body order and with any
+   * duplicates kept, so a test can prove the request named each part once. Absent for other
+   * operations, for `x-oss-complete-all` (no body) and for a body that did not parse.
+   */
+  readonly completeParts?: readonly number[];
 };
+
+/** What a handler adds to its request's log entry (see {@link RequestLogEntry}). */
+export type RequestLogNote = Pick<RequestLogEntry, 'completeParts'>;
 
 /** Append-only request log. */
 export class RequestLog {

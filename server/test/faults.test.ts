@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OSS, startServer, testBytes, type AliOssClient, type TestServer } from './harness.js';
+import { rawRequest } from './raw-request.js';
 
 /** ali-oss methods these tests call (the harness types the client as a loose record). */
 type Client = AliOssClient & Record<'put' | 'get' | 'head' | 'delete' | 'getStream' | 'initMultipartUpload' | 'uploadPart' | 'uploadPartCopy'
@@ -42,6 +43,7 @@ type RuleState = { id: number; op?: string; seen: number; fired: number };
 type LogEntry = {
   requestId: string; method: string; op: string; key: string | undefined; uploadId: string | undefined;
   partNumber: number | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined;
+  completeParts?: number[];
 };
 
 function controlOf(server: TestServer) {
@@ -373,6 +375,25 @@ describe('request log', () => {
     server = await startServer({ faults: true, dataDir });
     disposers.push(server);
     expect(await controlOf(server).log()).toEqual([]);
+  });
+
+  it('records the part numbers a CompleteMultipartUpload body listed, duplicates included, even when refused', async () => {
+    const server = await startServer({ faults: true });
+    disposers.push(server);
+    const control = controlOf(server);
+    const client = server.client() as Client;
+    await control.clearLog();
+    const name = 'log/complete.bin';
+    const { uploadId } = await client.initMultipartUpload(name) as { uploadId: string };
+    const etags = [await uploadPart(client, name, uploadId, 1, testBytes(100 * KiB, 61)), await uploadPart(client, name, uploadId, 2, testBytes(5 * KiB, 62))];
+    // ali-oss sorts and dedupes the list it sends, so the refused body goes out raw.
+    const body = `<CompleteMultipartUpload>${[1, 1].map((n) => `<Part><PartNumber>${n}</PartNumber><ETag>${etags[0]}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    const refused = await rawRequest({ port: server.port, method: 'POST', path: `/demo/${name}`, query: { uploadId }, body, sign: true });
+    expect([refused.status, refused.xml['Code']]).toEqual([400, 'InvalidPartOrder']);
+    await client.completeMultipartUpload(name, uploadId, [{ number: 1, etag: etags[0] }, { number: 2, etag: etags[1] }]);
+    const completes = (await control.log()).filter((e) => e.op === 'CompleteMultipartUpload');
+    expect(completes.map((e) => [e.status, e.completeParts])).toEqual([[400, [1, 1]], [200, [1, 2]]]);
+    expect((await control.log()).filter((e) => e.op !== 'CompleteMultipartUpload').every((e) => !('completeParts' in e))).toBe(true);
   });
 });
 

@@ -53,6 +53,7 @@ export async function completeMultipartUpload(ctx: Context): Promise<void> {
     listed = [...upload.parts.values()].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
   } else {
     listed = parseCompleteBody(body);
+    ctx.note({ completeParts: listed.map((p) => p.partNumber) });
     if (listed.length === 0) throw errors.malformedXml('The XML you provided lists no parts.');
   }
   const forbid = upload.forbidOverwrite || ctx.request.headers['x-oss-forbid-overwrite']?.toLowerCase() === 'true';
