@@ -34,7 +34,7 @@ export type ConnectionOptions = {
   readonly signatureVersion?: 'v4' | 'v1';
   /**
    * Retries of idempotent requests (UploadPart, ListParts, Abort, Head, Get) on network errors,
-   * timeouts, 408, 429 and 5xx, with exponential backoff and full jitter. A number sets `limit`.
+   * timeouts, 408, 429 and 5xx, with exponential backoff and equal jitter (each wait ½–1× of the backoff). A number sets `limit`.
    * @default { limit: 5, baseDelayMs: 300, maxDelayMs: 20000 }
    */
   readonly retry?: number | RetryOptions;

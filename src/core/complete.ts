@@ -10,7 +10,7 @@ import type { CompleteResult, OssClient } from '../oss/client.js';
 import { normalizeEtag } from '../oss/etag.js';
 import type { UploadOptions } from '../types.js';
 import { sleep } from './abort.js';
-import { backoffDelay, fullJitter, type ResolvedRetry } from './retry.js';
+import { backoffDelay, equalJitter, type ResolvedRetry } from './retry.js';
 
 /** MD5-of-part-MD5s `-N`, hashed off the main thread. */
 export async function expectedMultipartEtag(hasher: Hasher, etags: readonly string[], signal: AbortSignal | undefined): Promise<string> {
@@ -45,7 +45,7 @@ export async function completeSettled(
         if (normalizeEtag(head.etag) === expected) return { etag: head.etag, location: undefined, requestId: head.requestId, crc64: head.crc64 };
         throw error;
       }
-      await sleep(fullJitter(backoffDelay(attempt, retry)), signal);
+      await sleep(equalJitter(backoffDelay(attempt, retry)), signal);
     }
   }
 }

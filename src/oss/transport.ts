@@ -7,7 +7,7 @@
  */
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
 import { isOffline, waitForOnline } from '../core/connectivity.js';
-import { credentialErrorCodes, fullJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
+import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
 import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
 import type { CredentialCache } from './credentials.js';
 import type { Credentials } from './credentials-types.js';
@@ -95,7 +95,7 @@ export function createTransport(config: TransportConfig): Transport {
       maxRetryAfter: config.retry.maxDelayMs,
       retryOnTimeout: true,
       delay: (attempt) => backoffDelay(attempt, config.retry),
-      jitter: (delay) => fullJitter(delay),
+      jitter: (delay) => equalJitter(delay),
       // Offline is not a failure worth a retry: stop here, `send` waits for `online` and re-sends.
       shouldRetry: () => (isOffline() ? false : undefined),
     },

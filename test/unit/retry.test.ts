@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, credentialErrorCodes, fullJitter, isRetryableStatus, normalizeRetry, retryDefaults } from '../../src/core/retry.js';
+import { backoffDelay, credentialErrorCodes, equalJitter, isRetryableStatus, normalizeRetry, retryDefaults } from '../../src/core/retry.js';
 
 describe('retry decisions', () => {
   it.each([408, 429, 500, 502, 503, 504])('retries status %i', (status) => expect(isRetryableStatus(status)).toBe(true));
@@ -12,11 +12,18 @@ describe('retry decisions', () => {
     expect(credentialErrorCodes.has('AccessDenied')).toBe(false);
   });
 
-  it('backs off exponentially up to the cap, with full jitter', () => {
+  it('backs off exponentially up to the cap, with equal jitter', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, retryDefaults))).toEqual([300, 600, 1200, 2400]);
     expect(backoffDelay(20, retryDefaults)).toBe(retryDefaults.maxDelayMs);
-    expect(fullJitter(1000, () => 0)).toBe(0);
-    expect(fullJitter(1000, () => 0.999)).toBe(999);
+    expect(equalJitter(1000, () => 0)).toBe(500);
+    expect(equalJitter(1000, () => 0.999)).toBe(999);
+  });
+
+  it('spends the default retries over at least 4.65 s, however the dice fall, so a 1–2 s server restart is ridden out', () => {
+    const waits = (random: () => number) => Array.from({ length: retryDefaults.limit }, (_, i) => equalJitter(backoffDelay(i + 1, retryDefaults), random));
+    const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect(sum(waits(() => 0))).toBe(4650);
+    expect(sum(waits(() => 0.999_999))).toBeLessThanOrEqual(9300);
   });
 
   it('normalises the option: a number is the limit, objects merge over defaults', () => {
