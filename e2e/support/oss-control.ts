@@ -14,8 +14,8 @@ import type { AliOssClient, E2eOss } from './oss.js';
 export type { FaultRule } from '../../server/src/faults.js';
 export type { RequestLogEntry } from '../../server/src/request-log.js';
 
-/** Fault rules and the request log of one server. */
-export function ossControl(oss: E2eOss) {
+/** Fault rules, STS expiry and the request log of one server (in-process, or a process: only its URL is used). */
+export function ossControl(oss: { readonly server: { readonly url: string } }) {
   const base = `${oss.server.url}/_local`;
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${base}${path}`, {
@@ -25,8 +25,13 @@ export function ossControl(oss: E2eOss) {
     return (await response.json()) as T;
   };
   return {
-    async addFaults(rules: readonly FaultRule[]): Promise<number[]> {
-      return (await call<{ ids: number[] }>('POST', '/faults', { rules })).ids;
+    /** Adds rules; `seed` re-seeds the generator of probabilistic rules first. */
+    async addFaults(rules: readonly FaultRule[], seed?: number): Promise<number[]> {
+      return (await call<{ ids: number[] }>('POST', '/faults', seed === undefined ? { rules } : { rules, seed })).ids;
+    },
+    /** Every STS token issued so far is expired from now on (until the server restarts). */
+    async expireSts(): Promise<void> {
+      await call('POST', '/sts/expire');
     },
     async clearFaults(): Promise<void> {
       await call('DELETE', '/faults');

@@ -1,8 +1,9 @@
 /**
  * The local OSS server as its own process (`node --import tsx server/src/main.ts`), so its memory is
- * its own and can be read from `/proc/<pid>/status` while browsers and Node upload to it: a free
- * port, a temporary data directory, fsync off, CORS `*`. Plus an RSS sampler and the official
- * ali-oss client for reading objects back.
+ * its own and can be read from `/proc/<pid>/status` while browsers and Node upload to it, and so it
+ * can be SIGKILLed and started again on the same port and data directory (the chaos spec). By
+ * default: a free port, a temporary data directory, fsync off, CORS `*`. Plus an RSS sampler and
+ * the official ali-oss client for reading objects back.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +28,7 @@ export const rootKeys = { accessKeyId: 'oss-local-ak', accessKeySecret: 'oss-loc
 /** A running server process. */
 export type ServerProcess = {
   readonly pid: number;
+  readonly port: number;
   /** `http://localhost:PORT`: the SDK's endpoint (path style `…/demo/key`). */
   readonly endpoint: string;
   readonly dataDir: string;
@@ -36,16 +38,32 @@ export type ServerProcess = {
   objectMd5(key: string): Promise<{ md5: string; size: number; etag: string | undefined }>;
   /** Everything the process printed (stdout and stderr), for failure messages. */
   output(): string;
-  /** SIGTERM (graceful close), SIGKILL after 10 s; deletes the data directory. */
+  /** SIGTERM (graceful close), SIGKILL after 10 s; deletes the data directory unless the caller gave it. */
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: resolves once the process is gone; the data directory stays. */
+  kill(): Promise<void>;
 };
 
-/** Starts the server on a free port (`--port 0`, the banner tells which) and waits until it listens. */
-export async function startServerProcess(options: { args?: readonly string[] } = {}): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'oss-resumable-e2e-proc-'));
+/** How to start the server process. */
+export type ServerProcessOptions = {
+  /** More CLI flags (e.g. `--faults`). */
+  readonly args?: readonly string[];
+  /** Port to listen on. @default 0 (a free one; the banner tells which) */
+  readonly port?: number;
+  /** Data directory to use (and keep): a restart after `kill()` passes the dead server's. @default a new temporary one */
+  readonly dataDir?: string;
+  /** fsync before acknowledging writes (crash safety); off is faster. @default false */
+  readonly fsync?: boolean;
+};
+
+/** Starts the server and waits until it listens. */
+export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'oss-resumable-e2e-proc-')));
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [
-    '--import', 'tsx', join(repoRoot, 'server', 'src', 'main.ts'),
-    '--port', '0', '--data', dataDir, '--no-fsync', '--cors-origin', '*', ...(options.args ?? []),
+    // The orphan guard ends the server when this test process is gone (e.g. killed by the runner).
+    '--import', 'tsx', '--import', join(repoRoot, 'e2e', 'bench', 'orphan-guard.ts'), join(repoRoot, 'server', 'src', 'main.ts'),
+    '--port', String(options.port ?? 0), '--data', dataDir, ...(options.fsync ? [] : ['--no-fsync']), '--cors-origin', '*', ...(options.args ?? []),
   ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (chunk: Buffer) => {
@@ -71,13 +89,15 @@ export async function startServerProcess(options: { args?: readonly string[] } =
     });
   }).catch(async (error: unknown) => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
   const endpoint = `http://localhost:${port}`;
   const client = new OSS({ endpoint, bucket: 'demo', sldEnable: true, region: 'oss-cn-hangzhou', timeout: 120_000, ...rootKeys });
+  const running = () => child.exitCode === null && child.signalCode === null;
   return {
     pid: child.pid!,
+    port,
     endpoint,
     dataDir,
     client,
@@ -93,11 +113,15 @@ export async function startServerProcess(options: { args?: readonly string[] } =
     },
     output: () => out,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (running()) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (running()) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
