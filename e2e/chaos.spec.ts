@@ -119,7 +119,7 @@ type ChaosContext = {
   file: TestFile;
   dataDir: string;
   server: ServerProcess;
-  /** How long the first server process took to listen: the estimate for a restart. */
+  /** How long the first server process took to listen. */
   startupMs: number;
   onRestart: (server: ServerProcess) => void;
   testInfo: TestInfo;
@@ -241,7 +241,9 @@ async function runChaos({ page, context, pages, plan, file, dataDir, server: fir
 
   const interruptions: Interruption[] = [];
   const resumes: Array<{ skippedParts: number; journalled: number }> = [];
-  const restarts: Array<{ oldPid: number; newPid: number; downMs: number }> = [];
+  const restarts: Array<{ oldPid: number; newPid: number; plannedMs: number; downMs: number }> = [];
+  /** How long the last start took until it listened: the estimate for the next. */
+  let bootMs = startupMs;
   let offline: { atMs: number; forMs: number; journalled: number; startedWhileOffline: number; sawOffline: boolean } | undefined;
 
   const reload = async (label: string) => {
@@ -267,16 +269,18 @@ async function runChaos({ page, context, pages, plan, file, dataDir, server: fir
     await server.kill();
     // Everything the dead process logged is in the file; the restarted one appends after it.
     const mark = (await readFile(join(dataDir, 'requests.log'), 'utf8')).split('\n').length - 1;
-    await sleep(200); // journal writes of answers that arrived just before the kill
+    // Down for the planned time: the restart is started so that it listens about then.
+    await sleep(Math.max(300, at + downtimeMs - bootMs - Date.now()));
+    // Nothing is acknowledged while the server is down, so the journal is what the kill left (its
+    // last writes settled by now), and the parts sent and not journalled are the lanes' parts.
     const journal = await readJournal();
     observations.push({ label, journal, mark });
-    // Down for the planned time: the restart is started so that it listens about then.
-    await sleep(Math.max(0, at + downtimeMs - startupMs - Date.now()));
-    // Nothing can be acknowledged while the server is down: the parts sent so far and not journalled are the lanes' parts.
     interruptions.push({ kind: 'kill', label, journal, mark, inFlight: inFlight(session, journal) });
+    const booting = Date.now();
     server = await startServerProcess({ port, dataDir, fsync: true, args: ['--faults'] });
     onRestart(server);
-    restarts.push({ oldPid, newPid: server.pid, downMs: Date.now() - at });
+    bootMs = Date.now() - booting;
+    restarts.push({ oldPid, newPid: server.pid, plannedMs: downtimeMs, downMs: Date.now() - at });
     await armFaults();
     await pullLog();
     return (await status()).done;
@@ -286,19 +290,20 @@ async function runChaos({ page, context, pages, plan, file, dataDir, server: fir
     const at = Date.now();
     await context.setOffline(true);
     await page.waitForFunction(() => !navigator.onLine);
-    await sleep(200); // journal writes of answers that arrived just before
-    const before = await observe(label);
     while (Date.now() - at < offlineMs) {
       await status();
       await sleep(250);
     }
+    // Requests already under way may still finish offline; nothing new starts. So the journal now is
+    // what the window left, and a part sent but not journalled had its request cut (yet the server
+    // may have received it whole): it was in flight.
+    const observation = await observe(label);
     const back = Date.now();
-    // Requests cut by going offline may still have reached the server whole: those parts were in flight.
-    interruptions.push({ kind: 'offline', label, journal: before.journal, mark: before.mark, inFlight: inFlight(session, before.journal, back) });
+    interruptions.push({ kind: 'offline', label, journal: observation.journal, mark: observation.mark, inFlight: inFlight(session, observation.journal, back) });
     await context.setOffline(false);
     const seen = await ui.connectivity();
     offline = {
-      atMs: at - started, forMs: back - at, journalled: before.journal.length,
+      atMs: at - started, forMs: back - at, journalled: observation.journal.length,
       // A backoff timer that was already running may fire once per lane; nothing else may start.
       startedWhileOffline: sent.filter((s) => s.at > at + 1_000 && s.at < back).length,
       sawOffline: seen.some(([when, online]) => !online && when >= at - 1_000 && when <= back),
@@ -356,11 +361,13 @@ async function runChaos({ page, context, pages, plan, file, dataDir, server: fir
   expect(completed).toHaveLength(1);
   expect(completed[0]!.completeParts).toEqual(range(1, totalParts));
 
-  // (4) No journalled part sent again; repeats only of parts in flight at a reload or kill.
+  // (4) No journalled part sent again; repeats only of parts in flight at a reload, a kill or going offline.
   expect(resendsOfJournalledParts(entries, id, observations), 'UploadPart requests for parts already journalled').toEqual([]);
   expect(unexplainedRepeats(entries, id, interruptions), 'parts acknowledged twice that were not in flight at a reload, a kill or going offline').toEqual([]);
   for (const interruption of interruptions) {
     expect(interruption.inFlight.length, `${interruption.label}: parts in flight ≤ concurrency`).toBeLessThanOrEqual(concurrency);
+    // The checks above saw traffic on both sides of it.
+    expect(entries.slice(interruption.mark).filter((e) => e.op === 'UploadPart' && e.uploadId === id).length, `${interruption.label}: parts sent after it`).toBeGreaterThan(0);
     expect(interruption.journal.length, `${interruption.label}: some parts were journalled and some were not`).toBeGreaterThan(0);
     expect(interruption.journal.length).toBeLessThan(totalParts);
   }
