@@ -35,7 +35,7 @@ export type ConnectionOptions = {
   /**
    * Retries of idempotent requests (UploadPart, ListParts, Abort, Head, Get) on network errors,
    * timeouts, 408, 429 and 5xx, with exponential backoff and equal jitter (each wait ½–1× of the backoff). A number sets `limit`.
-   * @default { limit: 5, baseDelayMs: 300, maxDelayMs: 20000 }
+   * @default { limit: 8, baseDelayMs: 300, maxDelayMs: 20000 }: the retries of one request span 29–58 s
    */
   readonly retry?: number | RetryOptions;
   /**

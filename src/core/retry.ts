@@ -6,7 +6,7 @@
 
 /** Public retry settings. */
 export type RetryOptions = {
-  /** Retries after the first attempt. @default 5 */
+  /** Retries after the first attempt. @default 8 */
   readonly limit?: number;
   /** First backoff delay in ms; doubles each retry, and each wait is drawn from ½–1× of it (equal jitter). @default 300 */
   readonly baseDelayMs?: number;
@@ -18,7 +18,11 @@ export type RetryOptions = {
 export type ResolvedRetry = { readonly limit: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
 
 /** Defaults of {@link RetryOptions}. */
-export const retryDefaults: ResolvedRetry = { limit: 5, baseDelayMs: 300, maxDelayMs: 20_000 };
+// Eight retries span 29–58 s (equal jitter): a resumable uploader should outlast a server restart
+// or a short outage rather than fail the upload. Five (4.65–9.3 s) were not enough: a SIGKILLed
+// server that took a few seconds to come back on a loaded machine failed the chaos e2e (issue 7,
+// CHAOS_SEED=753971950 in CI). Offline time is not counted at all (connectivity.ts).
+export const retryDefaults: ResolvedRetry = { limit: 8, baseDelayMs: 300, maxDelayMs: 20_000 };
 
 /** HTTP statuses that mean "try again later": timeouts, throttling and server errors. */
 export const retryableStatuses: readonly number[] = [408, 429, 500, 502, 503, 504];
@@ -39,7 +43,7 @@ export function backoffDelay(attempt: number, retry: ResolvedRetry): number {
 /**
  * Equal jitter: a uniformly random delay in `[delay / 2, delay)`. The random half spreads the retries
  * of many parts apart; the fixed half makes the retries of one request span at least half the
- * backoff sum (4.65 s with the defaults), so a server restart or a network blip of a second or two
+ * backoff sum (29 s with the defaults), so a server restart or a network blip of a few seconds
  * cannot use them all up. Full jitter (`[0, delay)`) could: with the defaults it gave up within 2 s
  * about once in 20 requests, and the chaos e2e (issue 7) lost uploads to a 1–2 s restart that way.
  */
