@@ -30,8 +30,11 @@ test('a picked file rewritten on disk mid-upload rejects with ResumeMismatchErro
     });
     await expect.poll(() => page.locator('#parts li').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     await writeFile(file.path, randomBytes(file.size)); // same size, other bytes, new mtime
+    const changedAt = Date.now();
 
     const settled = await outcome;
+    // At once, not after the retries (29–58 s by default): a changed file is not a network error.
+    expect(Date.now() - changedAt).toBeLessThan(15_000);
     expect(settled.ok).toBe(false);
     if (settled.ok) return;
     expect(settled.error.name, settled.error.message).toBe('ResumeMismatchError');

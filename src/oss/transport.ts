@@ -84,20 +84,29 @@ function toNetworkError(error: unknown, spec: RequestSpec): OssNetworkError {
 export function createTransport(config: TransportConfig): Transport {
   let offsetMs = 0;
   const now = () => new Date(Date.now() + offsetMs);
-  const http: KyInstance = ky.create({
-    timeout: config.timeoutMs,
-    throwHttpErrors: true,
-    retry: {
-      limit: config.retry.limit,
-      methods: ['get', 'put', 'head', 'delete'],
-      statusCodes: [...retryableStatuses],
-      afterStatusCodes: [429, 503],
-      maxRetryAfter: config.retry.maxDelayMs,
-      retryOnTimeout: true,
-      delay: (attempt) => backoffDelay(attempt, config.retry),
-      jitter: (delay) => equalJitter(delay),
-      // Offline is not a failure worth a retry: stop here, `send` waits for `online` and re-sends.
-      shouldRetry: () => (isOffline() ? false : undefined),
+  const http: KyInstance = ky.create({ timeout: config.timeoutMs, throwHttpErrors: true });
+  const retryFor = (body: RequestSpec['body']) => ({
+    limit: config.retry.limit,
+    methods: ['get', 'put', 'head', 'delete'],
+    statusCodes: [...retryableStatuses],
+    afterStatusCodes: [429, 503],
+    maxRetryAfter: config.retry.maxDelayMs,
+    retryOnTimeout: true,
+    delay: (attempt: number) => backoffDelay(attempt, config.retry),
+    jitter: (delay: number) => equalJitter(delay),
+    // Offline is not a failure worth a retry: stop here, `send` waits for `online` and re-sends.
+    // Nor is a body whose file changed on disk (Chromium only says "Failed to fetch"): every retry
+    // would fail the same way for up to a minute; one byte read tells (file-read.ts explains).
+    shouldRetry: async ({ error }: { error: Error }) => {
+      if (isOffline()) return false;
+      if (body instanceof Blob && body.size > 0 && !(error instanceof HTTPError)) {
+        try {
+          await body.slice(0, 1).arrayBuffer();
+        } catch {
+          return false;
+        }
+      }
+      return undefined;
     },
   });
 
@@ -111,7 +120,7 @@ export function createTransport(config: TransportConfig): Transport {
       method: spec.method,
       headers: spec.headers ?? {},
       body: (spec.body ?? null) as BodyInit | null,
-      ...(spec.idempotent ? {} : { retry: 0 }),
+      retry: spec.idempotent ? retryFor(spec.body) : 0,
       ...(spec.signal ? { signal: spec.signal } : {}),
       hooks: {
         beforeRequest: [async (request) => {
