@@ -57,6 +57,7 @@ export type OssClient = ObjectOperations & {
    * `expectedParts` (the highest part number you expect, e.g. the plan's part count) lets the pages
    * be fetched 4 at once: part-number markers are plain numbers, so page k can start at 1,000·k
    * without waiting for page k−1. Parts beyond it are still found, page by page.
+   * `expectedParts` @default 0: one page after another.
    */
   listAllParts(key: string, uploadId: string, options?: SignalOption & { expectedParts?: number | undefined }): Promise<ListedPart[]>;
   listMultipartUploads(options?: SignalOption & { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<ListUploadsPage>;
