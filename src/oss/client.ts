@@ -2,6 +2,7 @@
  * `createOssClient(options)`: the OSS multipart API one call per operation, each taking a
  * `signal`. The uploader is built on it; apps can use it directly for custom flows.
  */
+import { runConcurrently } from '../core/part-queue.js';
 import { OssError, OssServiceError } from '../errors.js';
 import type { CallbackOptions, ConnectionOptions } from '../types.js';
 import { resolveConnection } from './connection.js';
@@ -205,21 +206,19 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       // most 1,000 — so pages for the expected range can be fetched at once and trimmed to their range.
       const pageSize = 1000;
       const ranges = Math.max(1, Math.ceil(expectedParts / pageSize));
-      const tail = async (marker: number): Promise<ListedPart[]> => {
+      const pages: ListedPart[][] = [];
+      await runConcurrently(Array.from({ length: ranges }, (_, k) => k), async (k, signal) => {
+        // The last range goes on page by page: the server may hold parts beyond the expected ones.
+        const last = k === ranges - 1;
         const parts: ListedPart[] = [];
-        for (;;) {
-          const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: pageSize });
-          parts.push(...page.parts);
-          if (!page.isTruncated || page.nextPartNumberMarker <= marker) return parts;
+        for (let marker = k * pageSize; ;) {
+          const page = await listParts(key, uploadId, { ...opts, signal, partNumberMarker: marker, maxParts: pageSize });
+          parts.push(...(last ? page.parts : page.parts.filter((p) => p.partNumber <= (k + 1) * pageSize)));
+          if (!last || !page.isTruncated || page.nextPartNumberMarker <= marker) break;
           marker = page.nextPartNumberMarker;
         }
-      };
-      const pages = await mapConcurrently(ranges, 4, async (k) => {
-        const marker = k * pageSize;
-        if (k === ranges - 1) return tail(marker);
-        const page = await listParts(key, uploadId, { ...opts, partNumberMarker: marker, maxParts: pageSize });
-        return page.parts.filter((p) => p.partNumber <= marker + pageSize);
-      });
+        pages[k] = parts;
+      }, { concurrency: 4, signal: opts.signal });
       return pages.flat();
     },
     async listMultipartUploads(opts = {}) {
@@ -233,18 +232,4 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       return parseListUploads(await response.text());
     },
   };
-}
-
-/** `task(0 … count−1)` with at most `limit` running at once; results in index order, first failure wins. */
-async function mapConcurrently<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  return results;
 }
