@@ -6,9 +6,8 @@
  * the multipart ETag formula of §7.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, testBytes, type TestServer } from './harness.js';
+import { closedPort, startServer, testBytes, type TestServer } from './harness.js';
 import { rawRequest, type RawRequestOptions, type RawResponse, type SigningCredentials } from './raw-request.js';
 
 const origin = 'http://app.example';
@@ -169,15 +168,6 @@ async function putObject(key: string, body: Buffer | string, headers: Record<str
 }
 
 const big = (seed: number) => testBytes(100 * 1024, seed);
-
-/** A port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', () => done()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((done) => probe.close(() => done()));
-  return port;
-}
 
 // =============================================================================================
 

@@ -32,12 +32,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, testBytes, type TestServer } from './harness.js';
-import { addressOf, defaultCredentials, rawRequest } from './raw-request.js';
+import { closedPort, startServer, testBytes, type TestServer } from './harness.js';
+import { addressOf, defaultCredentials, rawRequest, tryDecode } from './raw-request.js';
 import { presignV1, presignV4, signV1Header, signV4Header, tamper, type Signer } from './signers.js';
 
 const seed = Number(process.env['OSS_FUZZ_SEED'] ?? 0x7a11ed) >>> 0;
@@ -494,14 +494,6 @@ function genSpec(r: Rand, id: number, simple = false): Spec {
 // -------------------------------------------------------------------------------------------------
 // Turning a spec into bytes.
 
-function tryDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 function fill(text: string, live: Live): string {
   return text
     .replace(/\{port\}/g, String(live.port))
@@ -732,15 +724,6 @@ function describeSpec(spec: Spec): string {
 }
 
 // -------------------------------------------------------------------------------------------------
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', () => done()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((done) => probe.close(() => done()));
-  return port;
-}
 
 let jail: string;
 let dataDir: string;

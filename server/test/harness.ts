@@ -3,6 +3,7 @@
  * ali-oss clients pointed at it (path style needs a non-IP host and `sldEnable`, oss-protocol.md §1.1).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,4 +77,13 @@ export function testBytes(size: number, seed = 1): Buffer {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+/** A loopback port nobody listens on. */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', () => done()));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
 }

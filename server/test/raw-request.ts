@@ -76,7 +76,8 @@ export function rfc1123(ms: number = Date.now()): string {
   return new Date(ms).toUTCString();
 }
 
-function tryDecode(text: string): string {
+/** `decodeURIComponent`, or the text itself where it is not valid percent-encoding. */
+export function tryDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './harness.js';
-import { rawRequest, type RawQuery, type RawResponse } from './raw-request.js';
+import { rawRequest, tryDecode, type RawQuery, type RawResponse } from './raw-request.js';
 
 let jail: string;
 let dataDir: string;
@@ -35,14 +35,6 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function tryDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }
 
