@@ -20,6 +20,18 @@ export type AliOssClient = {
 };
 type AliOssConstructor = new (options: Record<string, unknown>) => AliOssClient;
 
+/** MD5 (hex), size and ETag of an object, streamed through ali-oss (never held in memory whole). */
+export async function streamedMd5(client: Pick<AliOssClient, 'getStream'>, key: string): Promise<{ md5: string; size: number; etag: string | undefined }> {
+  const { stream, res } = await client.getStream(key);
+  const hash = createHash('md5');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { md5: hash.digest('hex'), size, etag: res.headers['etag'] };
+}
+
 // CommonJS package without types: loading it through require keeps the strict tsconfig honest.
 const require = createRequire(import.meta.url);
 const OSS = require('ali-oss') as AliOssConstructor;
@@ -62,16 +74,7 @@ export async function startOss(options: OssServerOptions = {}): Promise<E2eOss> 
       });
       return { AccessKeyId, AccessKeySecret, SecurityToken, Expiration };
     },
-    async objectMd5(key, bucket) {
-      const { stream, res } = await client(bucket).getStream(key);
-      const hash = createHash('md5');
-      let size = 0;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-      }
-      return { md5: hash.digest('hex'), size, etag: res.headers['etag'] };
-    },
+    objectMd5: (key, bucket) => streamedMd5(client(bucket), key),
     async dispose() {
       await server.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -6,12 +6,12 @@
  * the official ali-oss client for reading objects back.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { streamedMd5 } from './oss.js';
 import { repoRoot } from './pages.js';
 
 /** The slice of ali-oss 6.x used here (the package ships no type declarations). */
@@ -101,16 +101,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     endpoint,
     dataDir,
     client,
-    async objectMd5(key) {
-      const { stream, res } = await client.getStream(key);
-      const hash = createHash('md5');
-      let size = 0;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-      }
-      return { md5: hash.digest('hex'), size, etag: res.headers['etag'] };
-    },
+    objectMd5: (key) => streamedMd5(client, key),
     output: () => out,
     async stop() {
       if (running()) child.kill('SIGTERM');
