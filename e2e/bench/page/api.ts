@@ -26,14 +26,18 @@ export type UploadMeasure = {
 /** Raw limit: plain fetch PUTs of `file.slice()` to presigned UploadPart URLs. */
 export type RawOptions = { readonly urls: readonly string[]; readonly partSize: number; readonly concurrency: number };
 
-/** oss-resumable with the given settings (anything left out stays the SDK default). */
-export type SdkOptions = {
+/** Where an upload goes, with the root keys of the local server. */
+export type BenchTarget = {
   readonly endpoint: string;
   readonly bucket: string;
   readonly region: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
   readonly key: string;
+};
+
+/** oss-resumable with the given settings (anything left out stays the SDK default). */
+export type SdkOptions = BenchTarget & {
   readonly partSize?: number;
   readonly concurrency?: number;
   readonly contentMd5?: boolean;
@@ -41,25 +45,13 @@ export type SdkOptions = {
 };
 
 /** The official ali-oss browser bundle's `multipartUpload`. */
-export type AliOptions = {
-  readonly endpoint: string;
-  readonly bucket: string;
-  readonly region: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly key: string;
+export type AliOptions = BenchTarget & {
   readonly partSize?: number;
   readonly parallel?: number;
 };
 
 /** 10,000-part resume reconciliation: a journal of `md5s.length` one-byte parts against ListParts. */
-export type ReconcileOptions = {
-  readonly endpoint: string;
-  readonly bucket: string;
-  readonly region: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly key: string;
+export type ReconcileOptions = BenchTarget & {
   readonly uploadId: string;
   /** Upper-case hex MD5 of each part, part 1 first (what the journal recorded when it was sent). */
   readonly md5s: readonly string[];
