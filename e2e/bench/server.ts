@@ -5,12 +5,10 @@
  * official ali-oss Node client pointed at it for what the benchmark does in Node: Initiate,
  * presigning UploadPart, Complete, streaming an object back for its MD5, and deleting it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { repoRoot } from '../support/pages.js';
+import { streamedMd5 } from '../support/oss.js';
+import { startServerProcess } from '../support/server-process.js';
 
 /** The slice of ali-oss 6.x (Node) used here; the package ships no type declarations. */
 export type AliNodeClient = {
@@ -41,65 +39,30 @@ export type ServerChild = {
   log(since?: number): Promise<Array<{ op: string; key?: string; status: number; bytesIn: number; partNumber?: number }>>;
   /** Lower-case hex MD5 and size of an object, streamed (never held in memory). */
   objectMd5(key: string): Promise<{ md5: string; size: number }>;
-  /** SIGINT, wait for exit (a `--cpu-prof` profile is written then). */
+  /** SIGTERM, wait for exit (a `--cpu-prof` profile is written then). */
   stop(): Promise<void>;
 };
 
 /** Starts `node --import tsx server/src/main.ts` on a free port (`serverRoot`: another checkout, for experiments). */
 export async function startServerChild(options: { dataDir: string; fsync: boolean; cpuProfileDir?: string | undefined; serverRoot?: string | undefined }): Promise<ServerChild> {
-  const nodeArgs = ['--import', 'tsx', '--import', join(repoRoot, 'e2e', 'bench', 'orphan-guard.ts')];
-  if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir);
-  const args = [...nodeArgs, join(options.serverRoot ?? repoRoot, 'server', 'src', 'main.ts'), '--port', '0', '--data', options.dataDir, '--faults', '--bucket', bucket];
-  if (!options.fsync) args.push('--no-fsync');
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    if (stderr.length > 20_000) stderr = stderr.slice(-20_000);
+  const server = await startServerProcess({
+    dataDir: options.dataDir, fsync: options.fsync, serverRoot: options.serverRoot, args: ['--faults', '--bucket', bucket],
+    // The profile is written when the server exits on the SIGTERM of `stop()`.
+    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (match) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`The OSS server exited with ${code} before listening:\n${stderr}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = `http://localhost:${port}`;
   const client = new OSS({
-    endpoint, bucket, sldEnable: true, region: `oss-${region}`, timeout: 600_000, accessKeyId, accessKeySecret,
+    endpoint: server.endpoint, bucket, sldEnable: true, region: `oss-${region}`, timeout: 600_000, accessKeyId, accessKeySecret,
   });
   return {
-    pid: child.pid!,
-    endpoint,
+    pid: server.pid,
+    endpoint: server.endpoint,
     fsync: options.fsync,
     client,
     async log(since = 0) {
-      const response = await fetch(`http://127.0.0.1:${port}/_local/log?since=${since}`);
+      const response = await fetch(`http://127.0.0.1:${server.port}/_local/log?since=${since}`);
       return ((await response.json()) as { entries: Array<{ op: string; key?: string; status: number; bytesIn: number; partNumber?: number }> }).entries;
     },
-    async objectMd5(key) {
-      const { stream } = await client.getStream(key);
-      const hash = createHash('md5');
-      let size = 0;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-      }
-      return { md5: hash.digest('hex'), size };
-    },
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    objectMd5: (key) => streamedMd5(client, key),
+    stop: () => server.stop(),
   };
 }

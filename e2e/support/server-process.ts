@@ -53,7 +53,11 @@ export type ServerProcessOptions = {
   /** Data directory to use (and keep): a restart after `kill()` passes the dead server's. @default a new temporary one */
   readonly dataDir?: string;
   /** fsync before acknowledging writes (crash safety); off is faster. @default false */
-  readonly fsync?: boolean;
+  readonly fsync?: boolean | undefined;
+  /** More Node flags (e.g. `--cpu-prof`). @default none */
+  readonly nodeArgs?: readonly string[];
+  /** Run `server/src/main.ts` of another checkout (benchmark experiments). @default this repository */
+  readonly serverRoot?: string | undefined;
 };
 
 /** Starts the server and waits until it listens. */
@@ -62,7 +66,8 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'oss-resumable-e2e-proc-')));
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [
     // The orphan guard ends the server when this test process is gone (e.g. killed by the runner).
-    '--import', 'tsx', '--import', join(repoRoot, 'e2e', 'bench', 'orphan-guard.ts'), join(repoRoot, 'server', 'src', 'main.ts'),
+    '--import', 'tsx', '--import', join(repoRoot, 'e2e', 'bench', 'orphan-guard.ts'), ...(options.nodeArgs ?? []),
+    join(options.serverRoot ?? repoRoot, 'server', 'src', 'main.ts'),
     '--port', String(options.port ?? 0), '--data', dataDir, ...(options.fsync ? [] : ['--no-fsync']), '--cors-origin', '*', ...(options.args ?? []),
   ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
