@@ -83,6 +83,21 @@ async function* meteredBody(req: IncomingMessage, input: AsyncIterable<Buffer>, 
   }
 }
 
+/** Resolves after `maxMs`, or earlier when the request's socket closes (an error: a paused socket never reads the client's FIN). */
+function untilClosed(req: IncomingMessage, maxMs: number): Promise<void> {
+  const socket = req.socket;
+  if (!socket || socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    socket.once('close', done);
+  });
+}
+
 async function runOperation(
   req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, trace: Trace, request: OssRequest, input: AsyncIterable<Buffer>,
 ): Promise<void> {
@@ -113,6 +128,11 @@ async function runOperation(
       throw new Error('fault: socket dropped');
     }
     if (fault.action === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+    if (fault.action === 'stall') {
+      await untilClosed(req, fault.holdMs ?? 600_000);
+      req.socket?.destroy();
+      throw new Error('fault: stalled');
+    }
     if (fault.action === 'error') {
       throw new OssError(fault.status ?? 503, fault.code ?? 'ServiceUnavailable', fault.message ?? 'Injected fault: the service is unavailable.');
     }
@@ -154,6 +174,7 @@ async function* requestBody(req: IncomingMessage, res: ServerResponse, state: Bo
 /** Handles one OSS or STS request. */
 export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, options: DispatchOptions = {}): Promise<void> {
   const requestId = newRequestId();
+  const startedAt = performance.now();
   if (req.socket) usedSockets.add(req.socket);
   deps.log?.begin();
   const trace: Trace = { op: 'Unknown', request: undefined, status: 0, code: undefined, bytesIn: 0, fault: undefined, note: {} };
@@ -210,7 +231,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       time: new Date(deps.now()).toISOString(), requestId, method: req.method ?? '', op: trace.op, bucket: r?.bucket, key: r?.key || undefined,
       uploadId: r ? queryValue(r, 'uploadId') : undefined, partNumber: r ? Number(queryValue(r, 'partNumber')) || undefined : undefined,
       status: (req.socket?.destroyed ?? true) && !res.writableFinished ? 0 : trace.status, code: trace.code, bytesIn: trace.bytesIn, fault: trace.fault,
-      ...trace.note,
+      ms: Math.round(performance.now() - startedAt), ...trace.note,
     });
     deps.log?.end();
   }

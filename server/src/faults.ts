@@ -5,8 +5,14 @@
  * with a `probability` draw from a seeded generator so a chaos run can be replayed from its seed.
  */
 
-/** What a rule does to a request it fires on. */
-export type FaultAction = 'error' | 'delay' | 'drop';
+/**
+ * What a rule does to a request it fires on: answer an error, wait before handling it, drop the
+ * socket after some body bytes, or `stall`: accept the request, then read and answer nothing (a
+ * dead link as the client sees it) for `holdMs`, then destroy the socket. (A client that gives up
+ * closes its side, but the server notices only when it reads past the unread body, so the hold ends
+ * early only on a socket error.)
+ */
+export type FaultAction = 'error' | 'delay' | 'drop' | 'stall';
 
 /** A rule as posted to `POST /_local/faults`. */
 export type FaultRule = {
@@ -31,6 +37,8 @@ export type FaultRule = {
   readonly delayMs?: number;
   /** For `drop`: body bytes read before the socket is destroyed. @default 0 */
   readonly afterBytes?: number;
+  /** For `stall`: how long the request is held before its socket is destroyed, in ms. @default 600000 */
+  readonly holdMs?: number;
 };
 
 type ActiveRule = FaultRule & { readonly id: number; seen: number; fired: number };
@@ -85,7 +93,7 @@ export class Faults {
 }
 
 function validateRule(rule: FaultRule): void {
-  if (!['error', 'delay', 'drop'].includes(rule.action)) throw new TypeError(`Unknown fault action ${String(rule.action)}`);
+  if (!['error', 'delay', 'drop', 'stall'].includes(rule.action)) throw new TypeError(`Unknown fault action ${String(rule.action)}`);
   if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 200 || rule.status > 599)) {
     throw new RangeError(`Fault status must be an HTTP status, got ${rule.status}`);
   }
@@ -94,6 +102,9 @@ function validateRule(rule: FaultRule): void {
   }
   if (rule.delayMs !== undefined && !(rule.delayMs >= 0 && rule.delayMs <= 600_000)) {
     throw new RangeError(`Fault delayMs must be within [0, 600000], got ${rule.delayMs}`);
+  }
+  if (rule.holdMs !== undefined && !(rule.holdMs >= 0 && rule.holdMs <= 600_000)) {
+    throw new RangeError(`Fault holdMs must be within [0, 600000], got ${rule.holdMs}`);
   }
 }
 

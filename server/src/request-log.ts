@@ -20,6 +20,8 @@ export type RequestLogEntry = {
   readonly code: string | undefined;
   readonly bytesIn: number;
   readonly fault: string | undefined;
+  /** Milliseconds from the request's arrival to its answer (or to the client going away: status 0). */
+  readonly ms: number;
   /**
    * CompleteMultipartUpload only: the part numbers its XML body listed, in body order and with any
    * duplicates kept, so a test can prove the request named each part once. Absent for other

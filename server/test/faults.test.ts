@@ -43,7 +43,7 @@ type RuleState = { id: number; op?: string; seen: number; fired: number };
 type LogEntry = {
   requestId: string; method: string; op: string; key: string | undefined; uploadId: string | undefined;
   partNumber: number | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined;
-  completeParts?: number[];
+  ms: number; completeParts?: number[];
 };
 
 function controlOf(server: TestServer) {
@@ -198,6 +198,28 @@ describe('fault injection', () => {
     expect(attempts[0]!.bytesIn).toBeLessThan(p2.length);
   });
 
+  it('a stall rule reads and answers nothing for holdMs, then drops the socket; nothing is stored, and the log has how long it was held', async () => {
+    const name = 'faults/stalled.bin';
+    const { uploadId } = await client.initMultipartUpload(name) as { uploadId: string };
+    await control.clearLog();
+    await control.addRules([{ op: 'UploadPart', key: name, partNumber: 1, action: 'stall', holdMs: 1200 }]);
+    const started = performance.now();
+    const failure = await failureOf(uploadPart(client, name, uploadId, 1, testBytes(200 * KiB, 13)));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1200);
+    expect(`${failure.code} ${failure.name} ${failure.message}`).toMatch(/ECONNRESET|EPIPE|socket hang up|other side closed|SocketError/i);
+    expect((await listedParts(client, name, uploadId).catch(() => new Map())).size).toBe(0);
+    const [entry] = (await control.log()).filter((e) => e.op === 'UploadPart');
+    expect(entry).toMatchObject({ fault: 'stall', status: 0, bytesIn: 0 });
+    expect(entry!.ms).toBeGreaterThanOrEqual(1200);
+    expect(entry!.ms).toBeLessThan(3000);
+    // Answered requests carry their duration too.
+    const etag = await uploadPart(client, name, uploadId, 1, testBytes(100 * KiB, 14));
+    expect(etag).toMatch(/^"[0-9A-F]{32}"$/);
+    const answered = (await control.log()).filter((e) => e.op === 'UploadPart').at(-1)!;
+    expect(answered).toMatchObject({ status: 200 });
+    expect(answered.ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('a drop rule on PutObject leaves no object behind', async () => {
     const name = 'faults/dropped-put.bin';
     await control.addRules([{ op: 'PutObject', key: name, action: 'drop', afterBytes: 10 * KiB }]);
@@ -276,7 +298,7 @@ describe('fault injection', () => {
   });
 
   it('rejects malformed rules without installing them', async () => {
-    for (const rule of [{ action: 'explode' }, { action: 'error', probability: 2 }, { action: 'error', status: 99 }, { action: 'delay', delayMs: -1 }]) {
+    for (const rule of [{ action: 'explode' }, { action: 'error', probability: 2 }, { action: 'error', status: 99 }, { action: 'delay', delayMs: -1 }, { action: 'stall', holdMs: -1 }]) {
       const res = await control.call('POST', 'faults', { rules: [rule] });
       expect(res.status).toBe(400);
       expect(typeof res.json.error).toBe('string');

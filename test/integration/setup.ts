@@ -71,13 +71,13 @@ export async function storedMd5(server: TestServer, key: string): Promise<string
 export type LogEntry = {
   readonly requestId: string; readonly method: string; readonly op: string; readonly key: string | undefined;
   readonly uploadId: string | undefined; readonly partNumber: number | undefined; readonly status: number;
-  readonly code: string | undefined; readonly bytesIn: number; readonly fault: string | undefined;
+  readonly code: string | undefined; readonly bytesIn: number; readonly fault: string | undefined; readonly ms: number;
 };
 
 /** A fault rule of `POST /_local/faults` (see server/src/faults.ts). */
 export type FaultRule = {
   op?: string; key?: string; partNumber?: number; nth?: number; times?: number; probability?: number;
-  action: 'error' | 'delay' | 'drop'; status?: number; code?: string; message?: string; delayMs?: number; afterBytes?: number;
+  action: 'error' | 'delay' | 'drop' | 'stall'; status?: number; code?: string; message?: string; delayMs?: number; afterBytes?: number; holdMs?: number;
 };
 
 /** The fault-injection control endpoint of `server`. */
