@@ -7,7 +7,7 @@ import { formatBytes } from './format.js';
 
 /** What the settings form controls. */
 export type DemoSettings = {
-  readonly partSize: number;
+  readonly partSize: number | 'auto';
   readonly concurrency: number;
   readonly contentMd5: boolean;
   readonly crc64: boolean;
@@ -18,8 +18,10 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const storageKey = 'oss-resumable-demo:settings';
 
-/** Part sizes offered (100 KiB is the smallest part OSS accepts). */
-export const partSizeChoices: readonly number[] = [100 * KiB, 256 * KiB, 1 * MiB, 5 * MiB, 8 * MiB, 16 * MiB, 64 * MiB];
+/** Part sizes offered: the SDK's automatic choice, or a fixed size (100 KiB is the smallest part OSS accepts). */
+export const partSizeChoices: ReadonlyArray<number | 'auto'> = ['auto', 100 * KiB, 256 * KiB, 1 * MiB, 5 * MiB, 8 * MiB, 16 * MiB, 64 * MiB];
+
+const partSizeOf = (value: unknown): number | 'auto' | undefined => partSizeChoices.find((choice) => String(choice) === String(value));
 
 /** The SDK's own defaults, with V4 signatures. */
 export const defaultSettings: DemoSettings = {
@@ -35,7 +37,7 @@ function sanitize(value: unknown): DemoSettings {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof DemoSettings, unknown>>;
   const concurrency = Number(v.concurrency);
   return {
-    partSize: partSizeChoices.includes(Number(v.partSize)) ? Number(v.partSize) : defaultSettings.partSize,
+    partSize: partSizeOf(v.partSize) ?? defaultSettings.partSize,
     concurrency: Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 16 ? concurrency : defaultSettings.concurrency,
     contentMd5: typeof v.contentMd5 === 'boolean' ? v.contentMd5 : defaultSettings.contentMd5,
     crc64: typeof v.crc64 === 'boolean' ? v.crc64 : defaultSettings.crc64,
@@ -72,7 +74,7 @@ export function bindSettingsForm(form: HTMLFormElement, initial: DemoSettings, o
   const crc64 = form.querySelector<HTMLInputElement>('#crc64')!;
   const signature = form.elements.namedItem('signature') as RadioNodeList;
 
-  partSize.replaceChildren(...partSizeChoices.map((size) => new Option(formatBytes(size), String(size))));
+  partSize.replaceChildren(...partSizeChoices.map((size) => new Option(size === 'auto' ? 'auto (sized to the link)' : formatBytes(size), String(size))));
   partSize.value = String(initial.partSize);
   concurrency.value = String(initial.concurrency);
   contentMd5.checked = initial.contentMd5;
@@ -83,7 +85,7 @@ export function bindSettingsForm(form: HTMLFormElement, initial: DemoSettings, o
   form.addEventListener('submit', (event) => event.preventDefault());
   form.addEventListener('change', () => {
     const next = sanitize({
-      partSize: Number(partSize.value), concurrency: Number(concurrency.value), contentMd5: contentMd5.checked,
+      partSize: partSize.value, concurrency: Number(concurrency.value), contentMd5: contentMd5.checked,
       crc64: crc64.checked, signatureVersion: signature.value,
     });
     concurrency.value = String(next.concurrency);

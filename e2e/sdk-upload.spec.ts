@@ -16,7 +16,7 @@
  * A control test forces the SDK's inline fallback (no `Worker`) and shows that the same probe and
  * module check do catch hashing on the main thread, so the proof can fail.
  */
-import { uploaderDefaults } from '../src/index.js';
+import { choosePartSize } from '../src/core/part-size.js';
 import { expect, test } from './support/fixtures.js';
 import { installMainThreadProbe, readMainThreadProbe, type ProbeReport } from './support/main-thread-probe.js';
 import { createTestFile, type TestFile } from './support/test-file.js';
@@ -190,7 +190,7 @@ test.describe('SDK upload of a picked file in Chromium', () => {
 
   for (const variant of variants) {
     test(`64 MiB with MD5 hashed in workers — ${variant.title}`, async ({ page, oss, pages }, testInfo) => {
-      const partSize = uploaderDefaults.partSize;
+      const partSize = choosePartSize(file.size, undefined); // `partSize: 'auto'` on an uploader that has not measured its link yet
       const key = `e2e/${variant.pathStyle ? 'path' : 'virtual'}/${variant.signatureVersion}/video 64MiB+ü.bin`;
       const watched = watchPage(page);
       await installMainThreadProbe(page);

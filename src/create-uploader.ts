@@ -3,6 +3,7 @@
  * the upload API as a plain object (house style rule 30).
  */
 import { runCopy, type CopyOptions, type CopyResult } from './core/copy.js';
+import { createLinkMemory } from './core/part-size.js';
 import { checkPartSize, defaultPartSizeBytes } from './core/plan.js';
 import { normalizeRetry } from './core/retry.js';
 import { runUpload, type EngineSettings } from './core/upload.js';
@@ -40,7 +41,9 @@ export type Uploader = {
 };
 
 /** Defaults of {@link UploaderOptions}' upload settings. */
-export const uploaderDefaults = { partSize: defaultPartSizeBytes, concurrency: 4, contentMd5: true, crc64: false } as const satisfies Partial<UploaderOptions>;
+export const uploaderDefaults = {
+  partSize: 'auto', concurrency: 4, adaptiveConcurrency: true, contentMd5: true, crc64: false,
+} as const satisfies Partial<UploaderOptions>;
 
 const maxKeyBytes = 1023;
 
@@ -120,26 +123,30 @@ export function createUploader(options: UploaderOptions): Uploader {
   requireObject(options, 'createUploader');
   const client = createOssClient(options);
   const partSize = options.partSize ?? uploaderDefaults.partSize;
-  checkPartSize(partSize);
+  if (partSize !== 'auto') checkPartSize(partSize);
   const concurrency = options.concurrency ?? uploaderDefaults.concurrency;
   checkInteger(concurrency, 'concurrency', 1, 64);
+  const adaptiveConcurrency = options.adaptiveConcurrency ?? uploaderDefaults.adaptiveConcurrency;
+  checkBoolean(adaptiveConcurrency, 'adaptiveConcurrency');
   const contentMd5 = options.contentMd5 ?? uploaderDefaults.contentMd5;
   checkBoolean(contentMd5, 'contentMd5');
   const crc64 = options.crc64 ?? uploaderDefaults.crc64;
   checkBoolean(crc64, 'crc64');
-  const multipartThreshold = options.multipartThreshold ?? partSize;
-  checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
+  const { multipartThreshold } = options;
+  if (multipartThreshold !== undefined) checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
   if (options.workers !== undefined) checkInteger(options.workers, 'workers', 1, 32);
   const verifyResumedParts = options.verifyResumedParts ?? true;
   checkBoolean(verifyResumedParts, 'verifyResumedParts');
-  const settings: EngineSettings = { partSize, concurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry), verifyResumedParts };
+  const settings: EngineSettings = {
+    partSize, concurrency, adaptiveConcurrency, contentMd5, crc64, multipartThreshold, retry: normalizeRetry(options.retry), verifyResumedParts,
+  };
   const store = options.store ?? defaultStore();
   const storeMethods = ['get', 'create', 'addPart', 'delete', 'list'] as const;
   const missing = storeMethods.filter((name) => typeof (store as unknown as Partial<Record<string, unknown>> | null)?.[name] !== 'function');
   if (missing.length > 0) throw new TypeError(`Expected \`store\` to implement CheckpointStore (get, create, addPart, delete, list); missing ${missing.join(', ')}`);
   let hasher: Hasher | undefined;
   const getHasher = () => (hasher ??= createHasher(options.workers === undefined ? {} : { workers: options.workers }));
-  const deps = { client, hasher: getHasher, settings, store, endpoint: options.endpoint, bucket: options.bucket };
+  const deps = { client, hasher: getHasher, settings, store, link: createLinkMemory(), endpoint: options.endpoint, bucket: options.bucket };
   const pending = pendingUploads(deps);
   const upload: Uploader['upload'] = (source, key, uploadOptions = {}) => {
     if (!(source instanceof Blob) && !isFileHandle(source)) {
@@ -179,7 +186,8 @@ export function createUploader(options: UploaderOptions): Uploader {
     copy(sourceKey, targetKey, copyOptions = {}) {
       checkObjectKey(sourceKey);
       checkObjectKey(targetKey);
-      return runCopy(client, settings, sourceKey, targetKey, copyOptions);
+      // Copies move no bytes over the link, so its speed says nothing about their part size.
+      return runCopy(client, { partSize: partSize === 'auto' ? defaultPartSizeBytes : partSize, concurrency }, sourceKey, targetKey, copyOptions);
     },
     dispose() {
       hasher?.dispose();

@@ -71,15 +71,24 @@ export class OssNetworkError extends OssError {
   override readonly name = 'OssNetworkError' as const;
   declare readonly operation: OssOperation;
   declare readonly partNumber: number | undefined;
-  /** Whether the request timed out (`timeout` option) rather than failing outright. */
+  /** Whether the last attempt was given up because nothing moved for `stallTimeout`, rather than failing outright. */
   declare readonly timedOut: boolean;
+  /** Attempts made (retries included), when the request was sent at all. */
+  declare readonly attempts: number | undefined;
+  /** Milliseconds from the first attempt to giving up, when the request was sent at all. */
+  declare readonly waitedMs: number | undefined;
 
-  constructor(operation: OssOperation, partNumber: number | undefined, message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+  constructor(
+    operation: OssOperation, partNumber: number | undefined, message: string,
+    options: { cause?: unknown; timedOut?: boolean; attempts?: number; waitedMs?: number } = {},
+  ) {
     const part = partNumber === undefined ? '' : ` #${partNumber}`;
     super(`${operation}${part} failed: ${message}`, { cause: options.cause });
     this.operation = operation;
     this.partNumber = partNumber;
     this.timedOut = options.timedOut ?? false;
+    this.attempts = options.attempts;
+    this.waitedMs = options.waitedMs;
   }
 }
 

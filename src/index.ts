@@ -3,7 +3,8 @@
  */
 export { createUploader, uploaderDefaults, type Uploader } from './create-uploader.js';
 export { createOssClient } from './oss/client.js';
-export type { OssClient, CompleteResult, CopySource, PartReference, SignalOption, WriteOptions } from './oss/client.js';
+export type { OssClient, BodyProgressOption, CompleteResult, CopySource, PartReference, RequestProgress, SignalOption, WriteOptions } from './oss/client.js';
+export type { PartState } from './core/part-board.js';
 export type { ObjectInfo, PutObjectResult } from './oss/client-objects.js';
 export type { ListedPart, ListedUpload, ListPartsPage, ListUploadsPage } from './oss/xml.js';
 export type { CredentialsInput, CredentialsSource } from './oss/credentials.js';
@@ -17,5 +18,5 @@ export type { Hasher, HasherOptions, PartDigest } from './hashing/hasher.js';
 export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';
 export type {
-  CallbackOptions, CompletedPart, ConnectionOptions, ResumeInfo, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
+  CallbackOptions, CompletedPart, ConnectionOptions, PartUpdate, ResumeInfo, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
 } from './types.js';

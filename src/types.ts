@@ -4,6 +4,7 @@
  */
 import type { RetryOptions } from './core/retry.js';
 import type { CredentialsSource } from './oss/credentials.js';
+import type { PartStatus } from './core/part-board.js';
 import type { CheckpointStore } from './persistence/store.js';
 
 /** How to reach a bucket and sign for it. */
@@ -39,24 +40,41 @@ export type ConnectionOptions = {
    */
   readonly retry?: number | RetryOptions;
   /**
-   * Stall timeout: milliseconds one request attempt may take, body included, before it is aborted
-   * and retried (a part with no completion for this long is re-sent). fetch reports no upload
-   * progress, so this bounds a whole part: 8 MiB in 60 s needs about 140 KB/s.
-   * @default 60000
+   * Stall timeout: an attempt is given up (and retried) once no byte of its body went out and no
+   * byte of its answer came in for this many milliseconds. A part that keeps moving is never cut,
+   * however slow the link. Browsers see every chunk leave; where the platform reports no upload
+   * progress (Node), an attempt may also take twice as long as its body needs at the throughput
+   * seen so far (64 KiB/s until something was measured), doubling with each retry.
+   * Replaces the whole-attempt `timeout` of 0.1 (passing `timeout` throws a TypeError).
+   * @default 30000
    */
-  readonly timeout?: number;
+  readonly stallTimeout?: number;
 };
 
 /** Options of {@link createUploader}. */
 export type UploaderOptions = ConnectionOptions & {
   /**
-   * Part size in bytes, between 100 KB and 5 GiB. Raised automatically when a file would need more
-   * than 10,000 parts. Memory held by hashing is about `workers × partSize`.
-   * @default 8388608 (8 MiB)
+   * Part size in bytes, between 100 KB and 5 GiB, or `'auto'`: sized in link time, because a part is
+   * what a dropped connection costs and what is safe on the server at a time. Once the uploader has
+   * measured the link (an earlier upload), a part is about 10 s of its throughput (256 KiB – 8 MiB);
+   * before that, a file is cut into about 16 parts (1 – 8 MiB). Either way it is raised when a file
+   * would need more than 10,000 parts, and a resumed upload keeps the part size it was started with.
+   * @default 'auto'
    */
-  readonly partSize?: number;
-  /** Parts uploaded at once. @default 4 */
+  readonly partSize?: number | 'auto';
+  /**
+   * Most parts in flight at once. With `adaptiveConcurrency` the upload starts with two and adds a
+   * part in flight only while that raises the measured throughput.
+   * @default 4
+   */
   readonly concurrency?: number;
+  /**
+   * Measure throughput while uploading and keep as few parts in flight (at least 2) as give the
+   * most of it, up to `concurrency`: where the link is the bottleneck, more parallel parts only
+   * lose more work on a drop and delay every acknowledgement. `false` always runs `concurrency` parts.
+   * @default true
+   */
+  readonly adaptiveConcurrency?: boolean;
   /** Send Content-MD5 with every part (hashed in Web Workers), so corruption on the way is refused. @default true */
   readonly contentMd5?: boolean;
   /**
@@ -65,7 +83,7 @@ export type UploaderOptions = ConnectionOptions & {
    * @default false
    */
   readonly crc64?: boolean;
-  /** Files up to this size go through one PutObject instead of a multipart upload. @default partSize */
+  /** Files up to this size go through one PutObject instead of a multipart upload. @default the part size chosen for the file */
   readonly multipartThreshold?: number;
   /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 1, 4) */
   readonly workers?: number;
@@ -115,18 +133,26 @@ export type UploadPhase = 'hashing' | 'uploading' | 'completing' | 'done';
 /** Progress of one upload; it never moves backwards. */
 export type UploadProgress = {
   readonly phase: UploadPhase;
-  /** Bytes of acknowledged parts (whole parts; see house style rule 33). */
+  /**
+   * Bytes on the server plus bytes of parts in flight (browsers report every chunk sent; Node only
+   * whole parts). A part counts the most bytes any of its attempts has sent, so a retry that starts
+   * the part again from zero holds the figure until it passes that point: it never moves backwards.
+   */
   readonly transferredBytes: number;
   readonly totalBytes: number;
   /** 0–100. */
   readonly percent: number;
+  /** Parts on the server. */
   readonly completedParts: number;
   readonly totalParts: number;
-  /** Recent throughput; 0 until measurable. */
+  /** Throughput: the moving average of `transferredBytes` over the last 20 s; 0 until measurable. */
   readonly bytesPerSecond: number;
-  /** Seconds left at the recent throughput; undefined until measurable. */
+  /** Seconds left at `bytesPerSecond`, in tenths; undefined until measurable. */
   readonly etaSeconds: number | undefined;
 };
+
+/** One part of an upload, as `onPartUpdate` reports it (what a part map draws). */
+export type PartUpdate = PartStatus;
 
 /** A part the server acknowledged. */
 export type CompletedPart = { readonly partNumber: number; readonly etag: string; readonly size: number };
@@ -147,6 +173,12 @@ export type UploadOptions = {
   readonly onProgress?: (progress: UploadProgress) => void;
   /** Called after each acknowledged part (once it is journalled). */
   readonly onPartComplete?: (part: CompletedPart) => void;
+  /**
+   * Called whenever a part changes: `waiting` → `hashing` → `sending` (with `sentBytes`, and
+   * `attempts` above 1 once retried) → `done`. Parts the server already had when the upload resumed
+   * are reported `done` with `resumed: true` before anything is sent. Parts not reported yet are waiting.
+   */
+  readonly onPartUpdate?: (part: PartUpdate) => void;
   /**
    * Called once a multipart upload has its uploadId (new or resumed), with the journal record id that
    * `listPending()`, `resume()` and `discard()` take.

@@ -6,7 +6,7 @@ import type { OssClient } from '../oss/client.js';
 import type { UploadProgress } from '../types.js';
 import { runConcurrently } from './part-queue.js';
 import { effectivePartSize, planParts } from './plan.js';
-import { createProgressReporter, deriveProgress } from './progress.js';
+import { createUploadTracker } from './upload-progress.js';
 
 /** Options of `uploader.copy()`. */
 export type CopyOptions = {
@@ -26,36 +26,36 @@ export async function runCopy(
   const source = await client.headObject(sourceKey, { signal });
   const partSize = effectivePartSize(source.size, settings.partSize);
   const plan = source.size === 0 ? [] : planParts(source.size, partSize);
-  const reporter = createProgressReporter(options.onProgress);
   const etags = new Map<number, string>();
-  const started = Date.now();
-  let doneBytes = 0;
-  const report = (phase: 'uploading' | 'completing' | 'done', flush = false) => reporter.report(deriveProgress({
-    phase, totalBytes: source.size, totalParts: Math.max(1, plan.length), doneBytes, doneParts: etags.size,
-    samples: [[started, 0], [Date.now(), doneBytes]], now: Date.now(),
-  }), flush);
+  // The same progress source as uploads (part-board.ts); a copied part moves no bytes over the link,
+  // so parts count when the server has copied them.
+  const tracker = createUploadTracker({
+    sizes: plan.length === 0 ? [0] : plan.map((part) => part.size), totalBytes: source.size, listeners: options,
+    lanes: { max: settings.concurrency, adaptive: false },
+  });
   const { uploadId } = await client.initiateMultipartUpload(targetKey, { contentType: source.contentType || undefined, metadata: source.metadata, signal });
   try {
-    report('uploading', true);
+    tracker.startClock();
+    tracker.report('uploading', true);
     if (plan.length === 0) {
       etags.set(1, (await client.uploadPartCopy(targetKey, uploadId, 1, { sourceKey }, { signal })).etag);
+      tracker.board.done(1);
     }
     await runConcurrently(plan, async (part, laneSignal) => {
       const copied = await client.uploadPartCopy(targetKey, uploadId, part.partNumber, { sourceKey, range: { start: part.start, end: part.end } }, { signal: laneSignal });
       etags.set(part.partNumber, copied.etag);
-      doneBytes += part.size;
-      report('uploading');
+      tracker.board.done(part.partNumber);
     }, { concurrency: settings.concurrency, signal });
-    report('completing', true);
+    tracker.report('completing', true);
     const parts = [...etags].map(([partNumber, etag]) => ({ partNumber, etag }));
     const completed = await client.completeMultipartUpload(targetKey, uploadId, parts, { signal });
-    report('done', true);
+    tracker.report('done', true);
     return { key: targetKey, etag: completed.etag, size: source.size, requestId: completed.requestId };
   } catch (error) {
     // A copy keeps nothing worth resuming: its parts are cheap to copy again.
     await client.abortMultipartUpload(targetKey, uploadId).catch(() => undefined);
     throw error;
   } finally {
-    reporter.stop();
+    tracker.stop();
   }
 }

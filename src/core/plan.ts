@@ -24,6 +24,12 @@ export function checkPartSize(partSize: unknown, name = 'partSize'): asserts par
   }
 }
 
+/** Whether `partSize` (e.g. a journalled one) can plan `fileSize` bytes within the OSS limits. */
+export function isUsablePartSize(fileSize: number, partSize: unknown): partSize is number {
+  return typeof partSize === 'number' && Number.isInteger(partSize) && partSize >= minPartSizeBytes && partSize <= maxPartSizeBytes &&
+    Math.ceil(fileSize / partSize) <= maxPartCount;
+}
+
 /**
  * The part size to use for a file: the requested one, raised (to a whole MiB) when the file would
  * otherwise need more than 10,000 parts.

@@ -1,7 +1,8 @@
 /**
- * Progress (pure derivation plus a throttle). Figures are derived from the set of acknowledged
- * parts every time, never kept as running counters, so retries and resumes cannot double-count
- * (house style rule 32); the reporter also refuses to move backwards.
+ * Progress (pure derivation plus a throttle). The byte and part counts come from the part board
+ * (part-board.ts: parts on the server plus what parts in flight have sent, each part counted once),
+ * so retries and resumes cannot double-count; speed is a moving average of those bytes over the
+ * last 20 s; the reporter also refuses to move backwards.
  */
 import type { UploadPhase, UploadProgress } from '../types.js';
 
@@ -10,16 +11,45 @@ export type ProgressInput = {
   readonly phase: UploadPhase;
   readonly totalBytes: number;
   readonly totalParts: number;
-  /** Bytes and count of acknowledged parts (including parts found on the server at resume). */
+  /** Bytes counted by the part board: parts on the server (found at resume too) and what parts in flight have sent. */
   readonly doneBytes: number;
+  /** Parts on the server. */
   readonly doneParts: number;
   /** (time ms, doneBytes) samples of this session, oldest first, for the speed. */
   readonly samples: ReadonlyArray<readonly [time: number, bytes: number]>;
   readonly now: number;
+  /**
+   * Time the upload needs after its last byte is sent, whatever the speed: the last part's answer
+   * and Complete. On a 400 ms link that is over a second, a fifth of the last 5 s. @default 0
+   */
+  readonly tailMs?: number;
 };
 
-/** Speed over the last `windowMs` of samples (bytes of parts acknowledged in this session only). */
-export function bytesPerSecond(samples: ProgressInput['samples'], now: number, windowMs = 10_000): number {
+/**
+ * Speed window: long enough to smooth a link's bursts (on 256 kbit/s a progress event carries 16 KiB
+ * every half second, and a part's end briefly slows the others), short enough to follow a change
+ * within seconds. 10 s put the ETA of a 256 kbit/s upload 25 % off around part ends; 20 s, within 20 %.
+ */
+export const speedWindowMs = 20_000;
+
+/**
+ * Adds a (time, bytes) sample, at most one per 100 ms (a flood of progress events adds nothing),
+ * and forgets samples the speed window no longer needs (it keeps one older sample to measure from).
+ */
+export function addSample(samples: Array<readonly [number, number]>, now: number, bytes: number): void {
+  const last = samples[samples.length - 1];
+  if (last && now - last[0] < 100) {
+    samples[samples.length - 1] = [last[0], Math.max(last[1], bytes)];
+    return;
+  }
+  samples.push([now, bytes]);
+  let stale = 0;
+  while (stale + 1 < samples.length && samples[stale + 1]![0] < now - speedWindowMs) stale++;
+  if (stale > 0) samples.splice(0, stale);
+}
+
+/** Speed over the last `windowMs` of samples (bytes moved in this session only). */
+export function bytesPerSecond(samples: ProgressInput['samples'], now: number, windowMs = speedWindowMs): number {
   if (samples.length < 2) return 0;
   const recent = samples.filter(([time]) => time >= now - windowMs);
   // With fewer than two samples in the window (slow parts), measure from the one before the last.
@@ -42,7 +72,10 @@ export function deriveProgress(input: ProgressInput): UploadProgress {
     completedParts: input.doneParts,
     totalParts: input.totalParts,
     bytesPerSecond: Math.round(speed),
-    etaSeconds: speed > 0 ? Math.ceil(remaining / speed) : (remaining === 0 ? 0 : undefined),
+    // Tenths of a second: whole seconds rounded up would be 20 % off with 5 s left.
+    etaSeconds: speed > 0
+      ? (remaining > 0 ? Math.max(0.1, Math.round((remaining / speed + (input.tailMs ?? 0) / 1000) * 10) / 10) : 0)
+      : (remaining === 0 ? 0 : undefined),
   };
 }
 
@@ -58,9 +91,16 @@ export function createProgressReporter(listener: ((progress: UploadProgress) => 
   let pending: UploadProgress | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const emit = (progress: UploadProgress) => {
-    // Monotonic guard: never report fewer bytes, parts or an earlier phase than before.
-    if (last && (progress.transferredBytes < last.transferredBytes || phaseOrder[progress.phase] < phaseOrder[last.phase])) {
-      progress = { ...progress, transferredBytes: last.transferredBytes, completedParts: last.completedParts, percent: last.percent, phase: phaseOrder[progress.phase] < phaseOrder[last.phase] ? last.phase : progress.phase };
+    if (last) {
+      // Monotonic guard, per figure: e.g. a resumed part whose local bytes changed is sent again, so
+      // it leaves the server's count for a moment, yet the bar never shows it.
+      progress = {
+        ...progress,
+        transferredBytes: Math.max(progress.transferredBytes, last.transferredBytes),
+        completedParts: Math.max(progress.completedParts, last.completedParts),
+        percent: Math.max(progress.percent, last.percent),
+        phase: phaseOrder[progress.phase] < phaseOrder[last.phase] ? last.phase : progress.phase,
+      };
     }
     last = progress;
     lastAt = Date.now();

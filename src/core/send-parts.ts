@@ -12,7 +12,8 @@ import type { Hasher, PartDigest } from '../hashing/hasher.js';
 import { formatCrc64 } from '../hashing/crc64-combine.js';
 import type { OssClient } from '../oss/client.js';
 import { etagMatchesMd5 } from '../oss/etag.js';
-import { runConcurrently } from './part-queue.js';
+import type { PartBoard } from './part-board.js';
+import { runConcurrently, type QueueLimit } from './part-queue.js';
 import type { PartPlan } from './plan.js';
 import type { DonePart } from './session.js';
 
@@ -27,12 +28,15 @@ export type SendContext = {
   readonly key: string;
   readonly uploadId: string;
   readonly what: { readonly md5: boolean; readonly crc64: boolean };
+  /** Most parts in flight (and how far ahead parts are hashed). */
   readonly concurrency: number;
+  /** Parts in flight right now (lanes.ts). */
+  readonly lanes: QueueLimit;
+  /** Where each part stands (part-board.ts); sending updates it, the caller marks parts done. */
+  readonly board: PartBoard;
   readonly signal: AbortSignal | undefined;
-  /** Called once the server acknowledged a part; `replaced` when it overwrote a part a resume had trusted. */
-  readonly acknowledged: (part: PartPlan, done: DonePart, replaced: boolean) => Promise<void>;
-  /** Called when a lane starts sending (for the progress phase). */
-  readonly sending: () => void;
+  /** Called once the server acknowledged a part (the caller journals it and marks it done). */
+  readonly acknowledged: (part: PartPlan, done: DonePart) => Promise<void>;
 };
 
 /** Throws OssIntegrityError when a CRC-64 differs (or is unreadable and `required`). */
@@ -60,8 +64,10 @@ function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
         pending.set(requested, Promise.resolve({}));
         continue;
       }
+      // A part a resume trusted is already counted done; its check is not shown as hashing.
+      if (!trusted) ctx.board.hashing(part.partNumber);
       const digest = ctx.hasher().hash(ctx.file.slice(part.start, part.end), what, signal);
-      digest.catch(() => undefined); // a digest nobody takes (after a failure) must not be an unhandled rejection
+      digest.then(() => ctx.board.hashed(part.partNumber), () => undefined); // a digest nobody takes (after a failure) must not be an unhandled rejection
       pending.set(requested, digest);
     }
     const digest = pending.get(index)!;
@@ -72,29 +78,38 @@ function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
 
 async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, signal: AbortSignal): Promise<DonePart> {
   let digest = first;
-  for (let attempt = 0; ; attempt++) {
-    ctx.sending();
+  // Attempts are counted across InvalidDigest re-sends too, so the board's count is every request made.
+  let before = 0;
+  for (let resend = 0; ; resend++) {
+    let made = 0;
     try {
-      const sent = await ctx.client.uploadPart(ctx.key, ctx.uploadId, part.partNumber, ctx.file.slice(part.start, part.end), { contentMd5: digest.md5Base64, signal });
+      const sent = await ctx.client.uploadPart(ctx.key, ctx.uploadId, part.partNumber, ctx.file.slice(part.start, part.end), {
+        contentMd5: digest.md5Base64, signal,
+        onUploadProgress: ({ attempt, transferredBytes }) => {
+          made = attempt;
+          ctx.board.attempt(part.partNumber, before + attempt, transferredBytes);
+        },
+      });
       if (digest.md5Hex && !etagMatchesMd5(sent.etag, digest.md5Hex)) {
         throw new OssIntegrityError(`UploadPart #${part.partNumber}: the server's ETag ${sent.etag} is not the MD5 of the bytes sent`);
       }
       checkCrc(`UploadPart #${part.partNumber}`, digest.crc64, sent.crc64, false);
       return { etag: sent.etag, size: part.size, md5: (digest.md5Hex ?? '').toUpperCase(), crc64: digest.crc64 ?? (sent.crc64 === undefined ? undefined : BigInt(sent.crc64)) };
     } catch (error) {
-      if (!(error instanceof OssServiceError && error.code === 'InvalidDigest' && attempt < digestRetries)) throw error;
+      if (!(error instanceof OssServiceError && error.code === 'InvalidDigest' && resend < digestRetries)) throw error;
+      before += made;
       digest = await ctx.hasher().hash(ctx.file.slice(part.start, part.end), ctx.what, signal);
     }
   }
 }
 
-/** Handles `tasks` with bounded concurrency; rejects with the first fatal error. */
+/** Handles `tasks`, as many at once as the lanes allow; rejects with the first fatal error. */
 export async function sendParts(ctx: SendContext, tasks: readonly PartTask[]): Promise<void> {
   const digestFor = hashAhead(ctx, tasks);
   await runConcurrently(tasks.map((task, index) => ({ task, index })), async ({ task, index }, laneSignal) => {
     const digest = await digestFor(index, laneSignal);
     if (task.trusted && digest.md5Hex?.toUpperCase() === task.trusted.md5.toUpperCase()) return; // the server has these very bytes
     const done = await sendOne(ctx, task.part, digest, laneSignal);
-    await ctx.acknowledged(task.part, done, task.trusted !== undefined);
-  }, { concurrency: ctx.concurrency, signal: ctx.signal });
+    await ctx.acknowledged(task.part, done);
+  }, { concurrency: ctx.concurrency, signal: ctx.signal, limit: ctx.lanes });
 }

@@ -69,12 +69,11 @@ async function tryResume(client: OssClient, record: UploadRecord, plan: readonly
   }
 }
 
-/** Resumes or initiates, journalling the new upload before any part is sent. */
+/** Resumes `record` (the journal's record of this file, read under the upload's lock) or initiates, journalling the new upload before any part is sent. */
 export async function openSession(
-  client: OssClient, store: CheckpointStore, plan: readonly PartPlan[], target: SessionTarget, options: UploadOptions,
+  client: OssClient, store: CheckpointStore, plan: readonly PartPlan[], target: SessionTarget, options: UploadOptions, record: UploadRecord | undefined,
 ): Promise<Session> {
   const { signal } = options;
-  const record = await store.get(target.id);
   if (record) {
     const attempt = await tryResume(client, record, plan, target, signal);
     options.onResume?.(attempt.info);

@@ -1,7 +1,7 @@
 /**
- * Runs ONE upload: plan → (single PutObject | fingerprint → lock → resume or Initiate → missing
- * parts → Complete → drop the journal record). Coordinates and delegates: the session, the part
- * sender and Complete live in their own modules.
+ * Runs ONE upload: part size → (single PutObject | fingerprint → lock → resume or Initiate →
+ * missing parts → Complete → drop the journal record). Coordinates and delegates: the session, the
+ * part sender, Complete and the progress tracker live in their own modules.
  */
 import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
@@ -10,23 +10,27 @@ import type { OssClient } from '../oss/client.js';
 import { etagMatchesMd5 } from '../oss/etag.js';
 import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 import { withUploadLock } from '../persistence/lock.js';
+import type { UploadRecord } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
-import type { UploadOptions, UploadPhase, UploadResult } from '../types.js';
+import type { UploadOptions, UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
 import { readingFile } from './file-read.js';
-import { effectivePartSize, planParts, type PartPlan } from './plan.js';
-import { createProgressReporter, deriveProgress } from './progress.js';
+import { choosePartSize, type LinkMemory } from './part-size.js';
+import { effectivePartSize, isUsablePartSize, minPartSizeBytes, planParts } from './plan.js';
 import type { ResolvedRetry } from './retry.js';
 import { checkCrc, sendParts } from './send-parts.js';
-import { journalPart, openSession, type DonePart } from './session.js';
+import { journalPart, openSession } from './session.js';
+import { createUploadTracker, type UploadTracker } from './upload-progress.js';
 
 /** Settled uploader settings the engine runs with. */
 export type EngineSettings = {
-  readonly partSize: number;
+  readonly partSize: number | 'auto';
   readonly concurrency: number;
+  readonly adaptiveConcurrency: boolean;
   readonly contentMd5: boolean;
   readonly crc64: boolean;
-  readonly multipartThreshold: number;
+  /** Undefined: the part size chosen for the file. */
+  readonly multipartThreshold: number | undefined;
   readonly retry: ResolvedRetry;
   readonly verifyResumedParts: boolean;
 };
@@ -37,29 +41,16 @@ export type EngineDeps = {
   readonly hasher: () => Hasher;
   readonly settings: EngineSettings;
   readonly store: CheckpointStore;
+  /** The link throughput earlier uploads of this uploader measured (part-size.ts). */
+  readonly link: LinkMemory;
   readonly endpoint: string;
   readonly bucket: string;
 };
 
-function progressTracker(size: number, totalParts: number, listener: UploadOptions['onProgress']) {
-  const reporter = createProgressReporter(listener);
-  const samples: Array<readonly [number, number]> = [];
-  const state = { doneBytes: 0, doneParts: 0 };
-  return {
-    state,
-    /** Starts measuring speed from the bytes already done (parts found on the server count, but not as speed). */
-    startClock: () => samples.push([Date.now(), state.doneBytes]),
-    partDone(bytes: number) {
-      state.doneBytes += bytes;
-      state.doneParts += 1;
-      samples.push([Date.now(), state.doneBytes]);
-      if (samples.length > 64) samples.splice(0, samples.length - 64);
-    },
-    report(phase: UploadPhase, flush = false) {
-      reporter.report(deriveProgress({ phase, totalBytes: size, totalParts, ...state, samples, now: Date.now() }), flush);
-    },
-    stop: () => reporter.stop(),
-  };
+/** Ends a tracker and lets the uploader learn the link's throughput from what it measured. */
+function finish(deps: EngineDeps, tracker: UploadTracker): void {
+  const { movedBytes, sendingMs } = tracker.stop();
+  deps.link.record(movedBytes, sendingMs, Date.now());
 }
 
 /** Uploads `file` to `key`; `fileHandle` (if the file came from one) is kept in the journal. */
@@ -67,81 +58,125 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
   const { settings } = deps;
   const { signal } = options;
   signal?.throwIfAborted();
-  const partSize = effectivePartSize(file.size, settings.partSize);
-  const plan = file.size <= settings.multipartThreshold ? [] : planParts(file.size, partSize);
-  const progress = progressTracker(file.size, Math.max(1, plan.length), options.onProgress);
-  try {
-    // A multipart upload reports its first progress once the session knows what the server already
-    // has, so a resumed upload never shows 0 % and then jumps.
-    // A file that changes on disk mid-upload fails every later read: that becomes ResumeMismatchError.
-    if (plan.length === 0) return await readingFile(file, signal, () => putWhole(deps, file, key, options, progress));
-    const { fingerprint, id } = await readingFile(file, signal, () => fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal));
-    const { name, lastModified } = fileIdentity(file);
-    const target = {
-      id, fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
-      contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentTypeGiven: options.contentType !== undefined, fileHandle,
-    };
-    return await withUploadLock(id, options.lock ?? 'fail', signal, async () => {
-      const session = await openSession(deps.client, deps.store, plan, target, options);
-      options.onStart?.({ id, uploadId: session.uploadId, key });
-      for (const part of session.done.values()) progress.partDone(part.size);
-      progress.startClock();
-      progress.report('hashing', true);
-      let journalFailed = false;
-      await readingFile(file, signal, () => sendParts({
-        client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, concurrency: settings.concurrency, signal,
-        what: { md5: settings.contentMd5, crc64: settings.crc64 },
-        sending: () => progress.report('uploading'),
-        acknowledged: async (part: PartPlan, done: DonePart, replaced: boolean) => {
-          try {
-            await deps.store.addPart(id, journalPart(part.partNumber, done.etag, part.size, done.md5 || undefined), Date.now());
-          } catch (error) {
-            // The server has the part; only resuming after a reload is at stake (e.g. IndexedDB quota).
-            if (!journalFailed) console.warn('oss-resumable: could not write the upload journal; this upload cannot resume after a reload', error);
-            journalFailed = true;
-          }
-          session.done.set(part.partNumber, done);
-          if (!replaced) progress.partDone(part.size); // a replaced part was counted when the resume trusted it
-          progress.report('uploading');
-          options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
-        },
-      }, settings.verifyResumedParts
-        ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
-        : session.missing.map((part) => ({ part }))));
-      progress.report('completing', true);
-      const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
-      const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, options);
-      if (settings.crc64) {
-        const combined = plan.reduce((acc, p) => crc64Combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
-        checkCrc('CompleteMultipartUpload', combined, completed.crc64, true);
-      }
-      await deps.store.delete(id).catch(() => undefined);
-      progress.report('done', true);
-      return {
-        key, etag: completed.etag, size: file.size, requestId: completed.requestId,
-        ...(completed.crc64 ? { crc64: completed.crc64 } : {}),
-        ...('callbackResult' in completed ? { callbackResult: completed.callbackResult } : {}),
-      };
+  const auto = settings.partSize === 'auto';
+  const partSize = effectivePartSize(file.size, settings.partSize === 'auto' ? choosePartSize(file.size, deps.link.bytesPerSecond(Date.now())) : settings.partSize);
+  const identify = () => fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal);
+  // A file that changes on disk mid-upload fails every later read: that becomes ResumeMismatchError.
+  return readingFile(file, signal, async () => {
+    let identity: Awaited<ReturnType<typeof identify>> | undefined;
+    if (file.size <= (settings.multipartThreshold ?? partSize)) {
+      // With automatic part sizes an earlier page may have started this file as a multipart upload
+      // with smaller parts (it knew the link was slow): its journal wins over a fresh PutObject.
+      if (!auto || file.size <= minPartSizeBytes) return putWhole(deps, file, key, options);
+      identity = await identify();
+      if (!(await deps.store.get(identity.id))) return putWhole(deps, file, key, options);
+    }
+    const { fingerprint, id } = identity ?? await identify();
+    return withUploadLock(id, options.lock ?? 'fail', signal, async () => {
+      const record = await deps.store.get(id);
+      // A resume plans the parts it was started with; only an explicit, different partSize starts afresh.
+      const resumedSize = auto && record?.fileSize === file.size && isUsablePartSize(file.size, record.partSize) ? record.partSize : undefined;
+      return runMultipart(deps, file, key, options, { id, fingerprint, partSize: resumedSize ?? partSize, record, fileHandle });
     });
+  });
+}
+
+/** Everything {@link runMultipart} knows about the upload before it starts. */
+type MultipartStart = {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly partSize: number;
+  readonly record: UploadRecord | undefined;
+  readonly fileHandle: FileSystemFileHandle | undefined;
+};
+
+async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: UploadOptions, start: MultipartStart): Promise<UploadResult> {
+  const { settings } = deps;
+  const { signal } = options;
+  const { id, partSize } = start;
+  const plan = planParts(file.size, partSize);
+  const { name, lastModified } = fileIdentity(file);
+  const target = {
+    id, fingerprint: start.fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
+    contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentTypeGiven: options.contentType !== undefined, fileHandle: start.fileHandle,
+  };
+  const tracker = createUploadTracker({
+    sizes: plan.map((part) => part.size), totalBytes: file.size, listeners: options,
+    lanes: { max: settings.concurrency, adaptive: settings.adaptiveConcurrency },
+  });
+  try {
+    const session = await openSession(deps.client, deps.store, plan, target, options, start.record);
+    options.onStart?.({ id, uploadId: session.uploadId, key });
+    // The first progress comes once the session knows what the server already has, so a resumed
+    // upload never shows 0 % and then jumps.
+    for (const partNumber of session.done.keys()) tracker.board.done(partNumber, true);
+    tracker.startClock();
+    tracker.report('hashing', true);
+    let journalFailed = false;
+    await sendParts({
+      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal, what: { md5: settings.contentMd5, crc64: settings.crc64 },
+      concurrency: settings.concurrency, lanes: tracker.lanes, board: tracker.board,
+      acknowledged: async (part, done) => {
+        try {
+          await deps.store.addPart(id, journalPart(part.partNumber, done.etag, part.size, done.md5 || undefined), Date.now());
+        } catch (error) {
+          // The server has the part; only resuming after a reload is at stake (e.g. IndexedDB quota).
+          if (!journalFailed) console.warn('oss-resumable: could not write the upload journal; this upload cannot resume after a reload', error);
+          journalFailed = true;
+        }
+        session.done.set(part.partNumber, done);
+        tracker.board.done(part.partNumber);
+        options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
+      },
+    }, settings.verifyResumedParts
+      ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
+      : session.missing.map((part) => ({ part })));
+    tracker.report('completing', true);
+    const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
+    const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, options);
+    if (settings.crc64) {
+      const combined = plan.reduce((acc, p) => crc64Combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
+      checkCrc('CompleteMultipartUpload', combined, completed.crc64, true);
+    }
+    await deps.store.delete(id).catch(() => undefined);
+    tracker.report('done', true);
+    return {
+      key, etag: completed.etag, size: file.size, requestId: completed.requestId,
+      ...(completed.crc64 ? { crc64: completed.crc64 } : {}),
+      ...('callbackResult' in completed ? { callbackResult: completed.callbackResult } : {}),
+    };
   } finally {
-    progress.stop();
+    finish(deps, tracker);
   }
 }
 
 /** Files up to the threshold: one PutObject with Content-MD5 (nothing to journal). */
-async function putWhole(deps: EngineDeps, file: Blob, key: string, options: UploadOptions, progress: ReturnType<typeof progressTracker>): Promise<UploadResult> {
+async function putWhole(deps: EngineDeps, file: Blob, key: string, options: UploadOptions): Promise<UploadResult> {
   const { settings } = deps;
   const what = { md5: settings.contentMd5, crc64: settings.crc64 };
-  progress.report('hashing', true);
-  const digest = what.md5 || what.crc64 ? await deps.hasher().hash(file, what, options.signal) : {};
-  progress.report('uploading', true);
-  const put = await deps.client.putObject(key, file, {
-    contentType: options.contentType ?? (file.type || 'application/octet-stream'), metadata: options.metadata,
-    forbidOverwrite: options.forbidOverwrite, signal: options.signal, contentMd5: digest.md5Base64, callback: options.callback,
-  });
-  if (digest.md5Hex && !etagMatchesMd5(put.etag, digest.md5Hex)) throw new OssIntegrityError(`PutObject: the server's ETag ${put.etag} is not the MD5 of the bytes sent`);
-  checkCrc('PutObject', digest.crc64, put.crc64, settings.crc64);
-  progress.partDone(file.size);
-  progress.report('done', true);
-  return { key, etag: put.etag, size: file.size, requestId: put.requestId, ...(put.crc64 ? { crc64: put.crc64 } : {}), ...('callbackResult' in put ? { callbackResult: put.callbackResult } : {}) };
+  const tracker = createUploadTracker({ sizes: [file.size], totalBytes: file.size, listeners: options, lanes: { max: 1, adaptive: false } });
+  const { board } = tracker;
+  try {
+    tracker.report('hashing', true);
+    let digest: Awaited<ReturnType<Hasher['hash']>> = {};
+    if (what.md5 || what.crc64) {
+      board.hashing(1);
+      digest = await deps.hasher().hash(file, what, options.signal);
+      board.hashed(1);
+    }
+    tracker.startClock();
+    tracker.report('uploading', true);
+    const put = await deps.client.putObject(key, file, {
+      contentType: options.contentType ?? (file.type || 'application/octet-stream'), metadata: options.metadata,
+      forbidOverwrite: options.forbidOverwrite, signal: options.signal, contentMd5: digest.md5Base64, callback: options.callback,
+      onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
+    });
+    if (digest.md5Hex && !etagMatchesMd5(put.etag, digest.md5Hex)) throw new OssIntegrityError(`PutObject: the server's ETag ${put.etag} is not the MD5 of the bytes sent`);
+    checkCrc('PutObject', digest.crc64, put.crc64, settings.crc64);
+    board.done(1);
+    tracker.report('done', true);
+    return { key, etag: put.etag, size: file.size, requestId: put.requestId, ...(put.crc64 ? { crc64: put.crc64 } : {}), ...('callbackResult' in put ? { callbackResult: put.callbackResult } : {}) };
+  } finally {
+    finish(deps, tracker);
+  }
 }

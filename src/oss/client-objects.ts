@@ -2,7 +2,7 @@
  * Single-object calls of the client: PutObject, HeadObject, GetObject, DeleteObject, presigned URLs.
  */
 import type { CallbackOptions } from '../types.js';
-import { callbackHeaders, readCallbackResult, readEtag, writeHeaders, type SignalOption, type WriteOptions } from './client.js';
+import { bodyProgress, callbackHeaders, readCallbackResult, readEtag, writeHeaders, type BodyProgressOption, type SignalOption, type WriteOptions } from './client.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
 
@@ -25,7 +25,7 @@ export type PutObjectResult = { readonly etag: string; readonly crc64: string | 
 
 /** Object operations of {@link OssClient}. */
 export type ObjectOperations = {
-  putObject(key: string, body: Blob | string | Uint8Array, options?: WriteOptions & { contentMd5?: string | undefined; callback?: CallbackOptions | undefined }): Promise<PutObjectResult>;
+  putObject(key: string, body: Blob | string | Uint8Array, options?: WriteOptions & BodyProgressOption & { contentMd5?: string | undefined; callback?: CallbackOptions | undefined }): Promise<PutObjectResult>;
   headObject(key: string, options?: SignalOption): Promise<ObjectInfo>;
   /** Downloads an object (or `range` `[start, end)` of it) as a Blob. */
   getObject(key: string, options?: SignalOption & { range?: { start: number; end: number } }): Promise<ObjectInfo & { body: Blob }>;
@@ -54,7 +54,9 @@ export function objectOperations(transport: Transport): ObjectOperations {
     async putObject(key, body, opts = {}) {
       const headers = { ...writeHeaders({ contentType: 'application/octet-stream', ...opts }), ...callbackHeaders(opts.callback) };
       if (opts.contentMd5) headers['Content-MD5'] = opts.contentMd5;
-      const response = await transport.send({ operation: 'PutObject', method: 'PUT', key, headers, body, idempotent: true, signal: opts.signal });
+      const response = await transport.send({
+        operation: 'PutObject', method: 'PUT', key, headers, body, idempotent: true, signal: opts.signal, onProgress: bodyProgress(body, opts.onUploadProgress),
+      });
       const result = { etag: readEtag(response, 'PutObject'), crc64: response.headers.get('x-oss-hash-crc64ecma') ?? undefined, requestId: response.headers.get('x-oss-request-id') ?? undefined };
       return opts.callback ? { ...result, callbackResult: await readCallbackResult(response, 'PutObject') } : result;
     },

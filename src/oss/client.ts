@@ -24,6 +24,23 @@ export type WriteOptions = SignalOption & {
   readonly forbidOverwrite?: boolean | undefined;
 };
 
+/**
+ * Upload progress of one request body: attempt `attempt` (1-based, counting every retry) has sent
+ * `transferredBytes` of `totalBytes`. Reported in browsers (XMLHttpRequest); where the platform has
+ * no upload progress (Node), only each attempt's start (0 bytes).
+ */
+export type RequestProgress = { readonly attempt: number; readonly transferredBytes: number; readonly totalBytes: number };
+
+/** Options of the calls that send a body. */
+export type BodyProgressOption = { readonly onUploadProgress?: ((progress: RequestProgress) => void) | undefined };
+
+/** Adapts a {@link BodyProgressOption} to the transport's progress callback. */
+export function bodyProgress(body: Blob | string | Uint8Array, listener: BodyProgressOption['onUploadProgress']) {
+  if (!listener) return undefined;
+  const totalBytes = typeof body === 'string' ? new TextEncoder().encode(body).length : body instanceof Blob ? body.size : body.byteLength;
+  return (attempt: number, transferredBytes: number) => listener({ attempt, transferredBytes, totalBytes });
+}
+
 /** A part to list in Complete. */
 export type PartReference = { readonly partNumber: number; readonly etag: string };
 
@@ -48,7 +65,7 @@ export type CompleteResult = {
 /** The low-level client. */
 export type OssClient = ObjectOperations & {
   initiateMultipartUpload(key: string, options?: WriteOptions): Promise<{ uploadId: string; requestId: string | undefined }>;
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Blob, options?: SignalOption & { contentMd5?: string | undefined; contentType?: string | undefined }): Promise<{ etag: string; crc64: string | undefined; requestId: string | undefined }>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Blob, options?: SignalOption & BodyProgressOption & { contentMd5?: string | undefined; contentType?: string | undefined }): Promise<{ etag: string; crc64: string | undefined; requestId: string | undefined }>;
   uploadPartCopy(key: string, uploadId: string, partNumber: number, source: CopySource, options?: SignalOption): Promise<{ etag: string; lastModified: string; requestId: string | undefined }>;
   completeMultipartUpload(key: string, uploadId: string, parts: readonly PartReference[] | 'all', options?: SignalOption & { callback?: CallbackOptions | undefined; forbidOverwrite?: boolean | undefined }): Promise<CompleteResult>;
   abortMultipartUpload(key: string, uploadId: string, options?: SignalOption): Promise<void>;
@@ -156,7 +173,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       if (opts.contentMd5) headers['Content-MD5'] = opts.contentMd5;
       const response = await transport.send({
         operation: 'UploadPart', method: 'PUT', key, query: uploadQuery(uploadId, [['partNumber', String(partNumber)]]),
-        headers, body, partNumber, idempotent: true, signal: opts.signal,
+        headers, body, partNumber, idempotent: true, signal: opts.signal, onProgress: bodyProgress(body, opts.onUploadProgress),
       });
       return {
         etag: readEtag(response, `UploadPart #${partNumber}`),

@@ -10,7 +10,7 @@ import { normalizeRegion, parseEndpoint } from './url.js';
 const bucketPattern = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /** Defaults of {@link ConnectionOptions}. */
-export const connectionDefaults = { pathStyle: false, signatureVersion: 'v4', timeout: 60_000 } as const satisfies Partial<ConnectionOptions>;
+export const connectionDefaults = { pathStyle: false, signatureVersion: 'v4', stallTimeout: 30_000 } as const satisfies Partial<ConnectionOptions>;
 
 function describe(value: unknown): string {
   return `\`${typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)}\` (${typeof value})`;
@@ -27,12 +27,18 @@ export function resolveConnection(options: ConnectionOptions): { transport: Tran
   const { endpoint, bucket, region, credentials } = options;
   const pathStyle = options.pathStyle ?? connectionDefaults.pathStyle;
   const signatureVersion = options.signatureVersion ?? connectionDefaults.signatureVersion;
-  const timeout = options.timeout ?? connectionDefaults.timeout;
+  const stallTimeout = options.stallTimeout ?? connectionDefaults.stallTimeout;
+  // 0.2.0 replaced the whole-attempt `timeout` with `stallTimeout`; a silently ignored option would
+  // bring back the very cut-offs it caused on slow links.
+  if ('timeout' in options) throw new TypeError('The `timeout` option was replaced by `stallTimeout` (ms without any byte moving; see the CHANGELOG for 0.2.0)');
   if (typeof endpoint !== 'string') throw new TypeError(`Expected \`endpoint\` to be a string, got ${describe(endpoint)}`);
   if (typeof bucket !== 'string' || !bucketPattern.test(bucket)) throw new TypeError(`Expected \`bucket\` to be a bucket name (3–63 of a-z, 0-9, -), got ${describe(bucket)}`);
   if (typeof pathStyle !== 'boolean') throw new TypeError(`Expected \`pathStyle\` to be a boolean, got ${describe(pathStyle)}`);
   if (signatureVersion !== 'v4' && signatureVersion !== 'v1') throw new TypeError(`Expected \`signatureVersion\` to be 'v4' or 'v1', got ${describe(signatureVersion)}`);
-  if (!Number.isInteger(timeout) || timeout < 1000) throw new RangeError(`Expected \`timeout\` to be an integer ≥ 1000 (ms), got ${describe(timeout)}`);
+  if (typeof stallTimeout !== 'number') throw new TypeError(`Expected \`stallTimeout\` to be a number of milliseconds, got ${describe(stallTimeout)}`);
+  if (!Number.isInteger(stallTimeout) || stallTimeout < 1000 || stallTimeout > 3_600_000) {
+    throw new RangeError(`Expected \`stallTimeout\` to be an integer within 1000..3600000 (ms), got ${describe(stallTimeout)}`);
+  }
   if (credentials === null || (typeof credentials !== 'object' && typeof credentials !== 'function')) {
     throw new TypeError(`Expected \`credentials\` to be an object or a function, got ${describe(credentials)}`);
   }
@@ -46,7 +52,7 @@ export function resolveConnection(options: ConnectionOptions): { transport: Tran
     signatureVersion,
     credentials: createCredentialCache(credentials, now),
     retry: normalizeRetry(options.retry),
-    timeoutMs: timeout,
+    stallTimeoutMs: stallTimeout,
   });
   learnt = transport;
   return { transport };

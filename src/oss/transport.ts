@@ -5,14 +5,16 @@
  * refused for its token or its clock is re-signed and re-sent once, whatever its method: the
  * refusal proves it had no effect.
  */
-import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
+import ky, { HTTPError, type KyInstance } from 'ky';
 import { isOffline, waitForOnline } from '../core/connectivity.js';
 import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
 import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
+import { attemptFetch, type AttemptFetch } from './attempt-fetch.js';
 import type { CredentialCache } from './credentials.js';
 import type { Credentials } from './credentials-types.js';
 import { presignUrlQuery, signRequest } from './signing.js';
 import type { QueryEntry, SignableRequest } from './signing-types.js';
+import { createThroughputMemory, formatSeconds, StallError } from './stall.js';
 import { buildUrl, type Endpoint } from './url.js';
 import { parseError } from './xml.js';
 
@@ -24,7 +26,8 @@ export type TransportConfig = {
   readonly signatureVersion: 'v1' | 'v4';
   readonly credentials: CredentialCache;
   readonly retry: ResolvedRetry;
-  readonly timeoutMs: number;
+  /** An attempt with no byte moving for this long is given up and retried (stall.ts). */
+  readonly stallTimeoutMs: number;
 };
 
 /** One request to make. */
@@ -42,6 +45,11 @@ export type RequestSpec = {
   readonly signal?: AbortSignal | undefined;
   /** Whether ky may retry it (GET/PUT/HEAD/DELETE are idempotent here; POST never is). */
   readonly idempotent: boolean;
+  /**
+   * Called when an attempt starts (`sentBytes` 0; `attempt` counts from 1 across every retry) and as
+   * its body goes out. Browsers report body bytes; where the platform cannot (Node), only the start.
+   */
+  readonly onProgress?: ((attempt: number, sentBytes: number) => void) | undefined;
 };
 
 /** Sends signed requests. */
@@ -74,17 +82,22 @@ async function toServiceError(error: HTTPError, spec: RequestSpec): Promise<OssS
   });
 }
 
-function toNetworkError(error: unknown, spec: RequestSpec): OssNetworkError {
-  if (error instanceof TimeoutError) return new OssNetworkError(spec.operation, spec.partNumber, 'the request timed out', { cause: error, timedOut: true });
+function toNetworkError(error: unknown, spec: RequestSpec, attempts: number, waitedMs: number): OssNetworkError {
+  const tried = `${attempts} attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(waitedMs)}`;
+  if (error instanceof StallError) {
+    return new OssNetworkError(spec.operation, spec.partNumber, `${error.message}; gave up after ${tried}`, { cause: error, timedOut: true, attempts, waitedMs });
+  }
   const hint = typeof window === 'undefined' ? '' : ' (in a browser this is also how a CORS rejection looks: check the bucket\'s CORS rules)';
-  return new OssNetworkError(spec.operation, spec.partNumber, `network error${hint}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new OssNetworkError(spec.operation, spec.partNumber, `network error${hint}: ${(error as Error)?.message ?? String(error)} (${tried})`, { cause: error, attempts, waitedMs });
 }
 
 /** Creates the transport of one client. */
 export function createTransport(config: TransportConfig): Transport {
   let offsetMs = 0;
   const now = () => new Date(Date.now() + offsetMs);
-  const http: KyInstance = ky.create({ timeout: config.timeoutMs, throwHttpErrors: true });
+  // ky's own timeout bounds a whole attempt; stalls are detected by progress instead (attempt-fetch.ts).
+  const http: KyInstance = ky.create({ timeout: false, throwHttpErrors: true });
+  const throughput = createThroughputMemory();
   const retryFor = (body: RequestSpec['body']) => ({
     limit: config.retry.limit,
     methods: ['get', 'put', 'head', 'delete'],
@@ -114,9 +127,10 @@ export function createTransport(config: TransportConfig): Transport {
     method: spec.method, bucket: spec.bucket ?? config.bucket, key: spec.key, query: spec.query ?? [], headers,
   });
 
-  const attempt = async (spec: RequestSpec, used: { credentials?: Credentials }): Promise<Response> => {
+  const attempt = async (spec: RequestSpec, used: { credentials?: Credentials }, fetch: AttemptFetch): Promise<Response> => {
     const url = buildUrl(config.endpoint, spec.bucket ?? config.bucket, spec.key, spec.query ?? []);
     return http(url, {
+      fetch,
       method: spec.method,
       headers: spec.headers ?? {},
       body: (spec.body ?? null) as BodyInit | null,
@@ -137,18 +151,21 @@ export function createTransport(config: TransportConfig): Transport {
 
   const send = async (spec: RequestSpec): Promise<Response> => {
     let resent = false;
+    // One attempt counter for the whole request: ky's retries and our re-sends below alike.
+    const fetch = attemptFetch({ body: spec.body, stallMs: config.stallTimeoutMs, throughput, onProgress: spec.onProgress });
+    const started = Date.now();
     for (;;) {
       await waitForOnline(spec.signal);
       const used: { credentials?: Credentials } = {};
       try {
-        return await attempt(spec, used);
+        return await attempt(spec, used, fetch);
       } catch (error) {
         if (spec.signal?.aborted) throw spec.signal.reason;
         if (!(error instanceof HTTPError)) {
           // Lost the network: wait for it and send again, without spending retries. POST is not
           // repeated blindly: its caller settles the ambiguity (Complete) or accepts an orphan (Initiate).
           if (isOffline() && spec.idempotent) continue;
-          throw toNetworkError(error, spec);
+          throw toNetworkError(error, spec, fetch.attempts(), Date.now() - started);
         }
         const serviceError = await toServiceError(error, spec);
         if (!resent && credentialErrorCodes.has(serviceError.code) && config.credentials.refreshable && used.credentials) {

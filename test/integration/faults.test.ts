@@ -114,17 +114,35 @@ describe('retries of the other idempotent calls', () => {
     expect((await ctl.log(key)).filter((e) => e.op === 'PutObject').map((e) => e.status)).toEqual([503, 200]);
   });
 
-  it('a part that outlives `timeout` is aborted and retried', async () => {
-    const key = uniqueKey('timeout');
-    await ctl.addFaults({ op: 'UploadPart', key, partNumber: 1, action: 'delay', delayMs: 1600 });
+  it('a stalled part (the server reads and answers nothing) is given up and retried; Node allows stallTimeout plus the body time', async () => {
+    const key = uniqueKey('stall');
+    await ctl.addFaults({ op: 'UploadPart', key, partNumber: 1, action: 'stall' });
     const bytes = testBytes(2 * minPart, 13);
-    const uploader = uploaderFor(server, { partSize: minPart, timeout: 1000 });
+    const uploader = uploaderFor(server, { partSize: minPart, concurrency: 1, stallTimeout: 1000 });
     const started = Date.now();
     await uploader.upload(new Blob([bytes]), key);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const elapsed = Date.now() - started;
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    const rules = await ctl.faults();
-    expect(rules[0]).toMatchObject({ fired: 1, seen: 2 }); // part 1 was sent twice
+    expect((await ctl.faults())[0]).toMatchObject({ fired: 1, seen: 2 }); // part 1 was sent twice
+    // Node reports no upload progress, so with nothing measured yet the first attempt was allowed
+    // 1 s + twice the time 100 KiB take at the assumed 64 KiB/s (stall.ts): 4.125 s.
+    expect(elapsed).toBeGreaterThanOrEqual(4125);
+    expect(elapsed).toBeLessThan(8000);
+    // (Node's fetch leaves the socket of an aborted request open, so the server's log has no end for it.)
+  });
+
+  it('a link that never moves a byte ends, after the retries, in OssNetworkError with timedOut, the part number and how long it waited', async () => {
+    const key = uniqueKey('stall-forever');
+    await ctl.addFaults({ op: 'UploadPart', key, partNumber: 1, action: 'stall', times: 0 });
+    const uploader = uploaderFor(server, { partSize: minPart, concurrency: 1, stallTimeout: 1000, retry: { limit: 1, baseDelayMs: 10, maxDelayMs: 10 } });
+    const error = await rejectionOf(uploader.upload(new Blob([testBytes(2 * minPart, 14)]), key));
+    expect(error).toBeInstanceOf(OssNetworkError);
+    expect(error).toMatchObject({ operation: 'UploadPart', partNumber: 1, timedOut: true, attempts: 2 });
+    const { waitedMs, message } = error as OssNetworkError;
+    expect(message).toMatch(/UploadPart #1 failed: nothing moved for [\d.]+ s .*gave up after 2 attempts in [\d.]+ s/);
+    // The retry's allowance doubled (stall.ts): 4.125 s, then 1 s + 6.25 s.
+    expect(waitedMs).toBeGreaterThanOrEqual(4125 + 7250);
+    expect((await ctl.faults())[0]).toMatchObject({ fired: 2, seen: 2 });
   });
 
   it('UploadPartCopy is retried after a 503 (uploader.copy)', async () => {
@@ -322,7 +340,7 @@ describe('an ambiguous Complete', () => {
     // (A `drop` fault cannot cut Initiate: it fires when the handler reads the body, and Initiate has none.)
     const key = uniqueKey('initiate-timeout');
     await ctl.addFaults({ op: 'InitiateMultipartUpload', key, action: 'delay', delayMs: 1300 });
-    const uploader = uploaderFor(server, { partSize: minPart, timeout: 1000 });
+    const uploader = uploaderFor(server, { partSize: minPart, stallTimeout: 1000 });
     const error = await rejectionOf(uploader.upload(new Blob([testBytes(2 * minPart)]), key));
     expect(error).toBeInstanceOf(OssNetworkError);
     expect(error).toMatchObject({ name: 'OssNetworkError', operation: 'InitiateMultipartUpload', timedOut: true });

@@ -22,8 +22,8 @@ describe('deriveProgress', () => {
   });
 
   it('ignores samples older than the window', () => {
-    const samples: ProgressInput['samples'] = [[0, 0], [1000, 900], [20_000, 1000], [21_000, 1100]];
-    expect(bytesPerSecond(samples, 21_000)).toBe(100);
+    const samples: ProgressInput['samples'] = [[0, 0], [1000, 900], [40_000, 1000], [41_000, 1100]];
+    expect(bytesPerSecond(samples, 41_000)).toBe(100);
   });
 });
 

@@ -5,11 +5,12 @@ import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from
  * Issue 8 asks for ≤ 28 KB (targetBytes) gzipped in all. Not reachable without removing features:
  * the dependencies fixed by the design come to ≈ 16.2 KB gz bundled on their own (fast-xml-parser's
  * parser modules ≈ 7.5 KB, ky ≈ 5.0 KB, the hash worker with spark-md5 and the CRC-64 hasher
- * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code adds ≈ 17.9 KB, 34.1 KB in all. This ceiling
- * is that figure plus 0.1 KB for small fixes in flight, so the bundle cannot grow unnoticed; lower it
- * with every saving.
+ * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code added ≈ 17.9 KB, 34.1 KB in all. Issue 12
+ * (real networks: the XMLHttpRequest transport with byte-level progress, stall detection, the part
+ * board, adaptive lanes and part sizes) added 3.1 KB: 37.2 KB. This ceiling is that figure plus
+ * 0.1 KB, so the bundle cannot grow unnoticed; issue 15 replaces it with per-import budgets.
  */
-const ceilingBytes = 34_200;
+const ceilingBytes = 37_300;
 
 describe('browser bundle size (issue 8)', () => {
   let report: SizeReport;

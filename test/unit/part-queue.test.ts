@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { runConcurrently, type QueueLimit } from '../../src/core/part-queue.js';
+
+/** A limit the test moves by hand. */
+function movableLimit(initial: number) {
+  let value = initial;
+  const listeners = new Set<() => void>();
+  const limit: QueueLimit = { target: () => value, onChange: (l) => (listeners.add(l), () => listeners.delete(l)) };
+  return { limit, set(next: number) { value = next; for (const l of listeners) l(); } };
+}
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+
+describe('runConcurrently with a moving limit', () => {
+  it('runs no more than the limit, takes more lanes when it rises, fewer when it falls, and finishes every task once', async () => {
+    const { limit, set } = movableLimit(1);
+    let active = 0;
+    const peaks: number[] = [];
+    const done: number[] = [];
+    const run = runConcurrently(Array.from({ length: 30 }, (_, i) => i), async (task) => {
+      active++;
+      peaks.push(active);
+      await tick();
+      active--;
+      done.push(task);
+    }, { concurrency: 4, limit });
+    await tick();
+    await tick();
+    expect(Math.max(...peaks)).toBe(1);
+    set(3);
+    await tick();
+    await tick();
+    expect(Math.max(...peaks)).toBe(3);
+    set(2);
+    const before = peaks.length;
+    await tick();
+    await tick();
+    await tick();
+    expect(Math.max(...peaks.slice(before + 2))).toBeLessThanOrEqual(2);
+    set(10); // never above `concurrency`
+    await run;
+    expect(Math.max(...peaks)).toBeLessThanOrEqual(4);
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('parked lanes end when the tasks run out, and an abort ends them too', async () => {
+    const { limit } = movableLimit(1);
+    await runConcurrently([1, 2, 3], async () => tick(), { concurrency: 4, limit });
+    const controller = new AbortController();
+    const run = runConcurrently([1, 2, 3, 4], async () => tick(), { concurrency: 4, limit, signal: controller.signal });
+    controller.abort(new Error('paused'));
+    await expect(run).rejects.toThrow('paused');
+  });
+});
