@@ -157,7 +157,12 @@ test('reload mid-upload, then resume from the resumable panel by selecting the s
   await chooseSettings(page, { partSize, concurrency: 2 });
   await demo.addFaults([{ op: 'UploadPart', key, action: 'delay', delayMs: 600, times: 0 }]);
   await dropFiles(page, [{ name: movie.name, bytes: movie.bytes, type: 'video/mp4', lastModified }]);
-  await expect.poll(() => rowPercent(queueRow(page, key)), { timeout: 15_000 }).toBeGreaterThanOrEqual(25);
+  // The part map: a cell per part; reload once three are on the server (the bar also counts parts in flight).
+  const cells = queueRow(page, key).locator('.part-grid .part-cell');
+  await expect(cells).toHaveCount(12);
+  await expect.poll(() => cells.and(page.locator('[data-state="done"]')).count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  await expect(cells.and(page.locator('[data-state="sending"]')).first()).toBeVisible();
+  await screenshot(page, testInfo, 'demo-part-map');
 
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
@@ -172,7 +177,13 @@ test('reload mid-upload, then resume from the resumable panel by selecting the s
   await item.locator('input[type=file]').setInputFiles(movie.path);
   const row = queueRow(page, key);
   await expect(row.locator('.notice')).toContainText(/Resumed: ([3-9]|1\d) parts/);
+  // After the reload the part map shows what the server already had, apart from what this session sends.
+  const resumed = Number(/Resumed: (\d+) parts/.exec(await row.locator('.notice').innerText())![1]);
+  const rowCells = row.locator('.part-grid .part-cell');
+  await expect(rowCells.and(page.locator('[data-resumed="true"]'))).toHaveCount(resumed);
   await expectCompletedAndVerified(page, movie);
+  await expect(rowCells.and(page.locator('[data-state="done"]'))).toHaveCount(12);
+  await expect(row.locator('.part-summary')).toContainText(`12 parts · 12 on the server (${resumed} already there)`);
   await expectStored(demo, movie);
   await expect(pendingItem(page, key)).toHaveCount(0);
   await expectOnServer(page, key, 0);

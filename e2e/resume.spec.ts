@@ -221,7 +221,8 @@ test.describe('resumable uploads in Chromium', () => {
       const key = 'e2e/resume/tabs/wait-pause.bin';
       const control = ossControl(oss);
       const logStart = await control.mark();
-      await control.addFaults([{ op: 'UploadPart', key, action: 'delay', delayMs: 250, times: 0 }]);
+      // Slow enough that A is still mid-upload when the spec pauses it (after a screenshot).
+      await control.addFaults([{ op: 'UploadPart', key, action: 'delay', delayMs: 700, times: 0 }]);
       const a = await openTab(page, pages, oss);
       const pageB = await context.newPage();
       const b = await openTab(pageB, pages, oss);

@@ -33,6 +33,10 @@ export function ossControl(oss: { readonly server: { readonly url: string } }) {
     async expireSts(): Promise<void> {
       await call('POST', '/sts/expire');
     },
+    /** Every rule with its `seen` / `fired` counters. */
+    async faults(): Promise<Array<FaultRule & { id: number; seen: number; fired: number }>> {
+      return (await call<{ rules: Array<FaultRule & { id: number; seen: number; fired: number }> }>('GET', '/faults')).rules;
+    },
     async clearFaults(): Promise<void> {
       await call('DELETE', '/faults');
     },
