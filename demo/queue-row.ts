@@ -1,11 +1,12 @@
 /**
- * One row of the upload queue: name, size, phase, a `<progress>` bar, percent, speed, ETA, the
+ * One row of the upload queue: name, size, phase, a `<progress>` bar, the part map, percent, speed, ETA, the
  * pause / resume / cancel / discard buttons, a notice line and an error line. Rendering only; the
  * queue decides what happens.
  */
 import type { UploadProgress } from '../src/index.js';
 import { button, el } from './dom.js';
 import { errorContent, formatBytes, formatDuration, formatSpeed, type ErrorText } from './format.js';
+import { createPartMap, type PartMap } from './part-map.js';
 
 /** Where a row's upload stands. `pausing` and `stopping` wait for the running upload to let go. */
 export type RowState = 'running' | 'pausing' | 'paused' | 'stopping' | 'failed' | 'done';
@@ -16,6 +17,8 @@ export type RowActions = { pause(): void; resume(): void; cancel(): void; discar
 /** The row's element and how to update it. */
 export type QueueRow = {
   readonly element: HTMLLIElement;
+  /** The upload's part map (fed by the queue from `onPartUpdate`). */
+  readonly parts: PartMap;
   setState(state: RowState): void;
   showProgress(progress: UploadProgress): void;
   /** A one-line remark (resume outcome, a hint); `undefined` hides it. */
@@ -42,6 +45,7 @@ export function createQueueRow(name: string, size: number, key: string, actions:
   const resume = button('Resume', actions.resume, { 'aria-label': `Resume ${name}` });
   const cancel = button('Cancel', actions.cancel, { 'aria-label': `Cancel ${name} and keep it resumable`, title: 'Stop and keep the uploaded parts: it moves to Resumable uploads' });
   const discard = button('Discard', actions.discard, { class: 'danger', 'aria-label': `Discard ${name}`, title: 'Stop and abort the multipart upload on the server' });
+  const parts = createPartMap();
   const notice = el('p', { class: 'notice', hidden: true });
   const error = el('p', { class: 'error', role: 'alert', hidden: true });
   const element = el('li', { class: 'row', 'data-state': 'running', 'data-key': key },
@@ -50,6 +54,7 @@ export function createQueueRow(name: string, size: number, key: string, actions:
       el('span', { class: 'size' }, formatBytes(size)),
       phase),
     bar,
+    parts.element,
     el('div', { class: 'row-foot' },
       el('span', { class: 'stats' }, percent, sep(), sent,
         el('span', { class: 'live' }, sep(), speed, sep(), el('span', {}, 'ETA ', eta))),
@@ -63,6 +68,7 @@ export function createQueueRow(name: string, size: number, key: string, actions:
   };
   return {
     element,
+    parts,
     setState(state) {
       element.dataset['state'] = state;
       setPhase(stateWords[state] ?? lastPhase);

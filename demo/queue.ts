@@ -92,6 +92,7 @@ export function createQueue(deps: QueueDeps): Queue {
     setState(entry, 'running');
     entry.row.error(undefined);
     deps.announce.forget(entry.id);
+    entry.row.parts.reset();
     let resumeReported = false;
     let serverTold = false;
     const options: UploadOptions = {
@@ -101,8 +102,12 @@ export function createQueue(deps: QueueDeps): Queue {
         entry.row.notice(resumeWords(info));
         deps.announce.say(`${entry.name}: ${resumeWords(info)}`);
       },
+      onPartUpdate(part) {
+        entry.row.parts.update(part);
+      },
       onProgress(progress) {
         entry.row.showProgress(progress);
+        entry.row.parts.size(progress.totalParts);
         deps.announce.progress(entry.id, entry.name, progress.phase, progress.percent);
         if (progress.phase === 'uploading' && entry.expectResume && !resumeReported) {
           entry.row.notice(`This is not the same file as the unfinished upload of "${entry.name}" (its contents or date differ), so it uploads from the beginning.`);
