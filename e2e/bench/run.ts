@@ -52,6 +52,7 @@ import { parseArgs } from 'node:util';
 import type { BenchPage } from './browser.js';
 import { launchChromium, startBenchPages } from './browser.js';
 import { writeRandomFile } from './files.js';
+import { runLinkBench } from './links.js';
 import { memoryOf, resetPeak, startSampler, systemCpu, trackCpu, type CpuSnapshot } from './proc.js';
 import { accessKeyId, accessKeySecret, bucket, region, startServerChild, type ServerChild } from './server.js';
 import type { ReconcileTiming, UploadMeasure } from './page/api.js';
@@ -64,7 +65,8 @@ const MiB = 1024 * 1024;
 const { values: flags } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '1024' },
-    runs: { type: 'string', default: '3' },
+    // 3 for the loopback benchmark, 1 for `--link` (set below: the defaults differ by mode).
+    runs: { type: 'string' },
     'part-mib': { type: 'string', default: '8' },
     concurrency: { type: 'string', default: '4' },
     json: { type: 'string' },
@@ -83,6 +85,10 @@ const { values: flags } = parseArgs({
     // Profiling experiments: run the SDK / the server from another copy of the repository.
     'sdk-src': { type: 'string' },
     'server-root': { type: 'string' },
+    // Emulated links (links.ts): `--link 1mbit-300ms` (repeatable) or `--links all`.
+    link: { type: 'string', multiple: true },
+    links: { type: 'string' },
+    seconds: { type: 'string', default: '40' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -95,7 +101,13 @@ if (flags.help) {
   [--server-nice N]                     (run the OSS server at nice N, e.g. 19: as if it were on another machine)
   [--playwright-pages]                  (pages managed by Playwright, as in the e2e tests: its network
                                          instrumentation slows Buffer/ArrayBuffer bodies, i.e. ali-oss)
-  [--sdk-src DIR] [--server-root DIR]   (experiments: the SDK's src/ or the server from another copy)`);
+  [--sdk-src DIR] [--server-root DIR]   (experiments: the SDK's src/ or the server from another copy)
+
+Emulated slow and distant links (links.ts) instead:
+  --link <id> (repeatable) | --links all|<id,id>   profiles: 256kbit-400ms, 1mbit-300ms, 4mbit-150ms, 20mbit-40ms, 100mbit-20ms
+  [--seconds 40]                        (file size: this much of the link's time)
+  [--runs 1]                            (repeats; the targets use medians)
+  [--only ceiling,sdk,ali,ali-8x4] [--json FILE]`);
   process.exit(0);
 }
 
@@ -109,7 +121,7 @@ function positiveInt(name: string, value: string | undefined, min = 1): number {
 }
 
 const sizeMib = positiveInt('size-mib', flags['size-mib']);
-const runs = positiveInt('runs', flags.runs, 0); // 0: only the reconcile and memory parts
+const runs = positiveInt('runs', flags.runs ?? '3', 0); // 0: only the reconcile and memory parts
 const partMib = positiveInt('part-mib', flags['part-mib']);
 const concurrency = positiveInt('concurrency', flags.concurrency);
 const reconcileParts = positiveInt('reconcile-parts', flags['reconcile-parts']);
@@ -129,7 +141,8 @@ const allContenders: readonly Contender[] = [
   { id: 'ali-same', label: `4b · ali-oss multipartUpload, ${partMib} MiB × ${concurrency}`, mode: 'ali' },
 ];
 const only = flags.only?.split(',').map((s) => s.trim());
-const unknown = only?.filter((id) => !allContenders.some((c) => c.id === id)) ?? [];
+const linkIds = [...(flags.link ?? []), ...(flags.links?.split(',').map((s) => s.trim()) ?? [])];
+const unknown = linkIds.length > 0 ? [] : only?.filter((id) => !allContenders.some((c) => c.id === id)) ?? [];
 if (unknown.length > 0) {
   console.error(`--only: unknown contender(s) ${unknown.join(', ')}; known: ${allContenders.map((c) => c.id).join(', ')}`);
   process.exit(2);
@@ -249,7 +262,7 @@ async function measureUpload(env: Env, contender: Contender, file: { path: strin
       const conn = connection(server);
       const pool = sdkOverrides.workers ?? workers;
       const sdk = { ...conn, key, partSize, concurrency, ...(pool === undefined ? {} : { workers: pool }) };
-      const ali = { ...conn, region: `oss-${conn.region}`, key };
+      const ali = { ...conn, region: `oss-${conn.region}`, key, timeout: 600_000 };
       switch (contender.id) {
         case 'raw': outcome = await bench.call<UploadMeasure>('raw', { urls: rawUpload!.urls, partSize, concurrency }); break;
         case 'md5': outcome = await bench.call<UploadMeasure>('sdk', sdk); break;
@@ -617,7 +630,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+(linkIds.length > 0
+  ? runLinkBench({ linkIds, seconds: positiveInt('seconds', flags.seconds), runs: positiveInt('runs', flags.runs ?? '1'), only, json: flags.json })
+  : main()
+).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

@@ -21,7 +21,12 @@ export type UploadMeasure = {
   readonly etag?: string;
   /** Hash workers the SDK used (SDK contenders). */
   readonly workers?: number;
+  /** Progress the uploader reported: [ms from the start, bytes], in order (`--link` runs). */
+  readonly progress?: ReadonlyArray<readonly [number, number]>;
 };
+
+/** The link's ceiling: one plain fetch PUT of the whole file to a presigned PutObject URL. */
+export type PutOptions = { readonly url: string };
 
 /** Raw limit: plain fetch PUTs of `file.slice()` to presigned UploadPart URLs. */
 export type RawOptions = { readonly urls: readonly string[]; readonly partSize: number; readonly concurrency: number };
@@ -42,12 +47,18 @@ export type SdkOptions = BenchTarget & {
   readonly concurrency?: number;
   readonly contentMd5?: boolean;
   readonly workers?: number;
+  /** Record every progress event (`UploadMeasure.progress`). */
+  readonly recordProgress?: boolean;
 };
 
 /** The official ali-oss browser bundle's `multipartUpload`. */
 export type AliOptions = BenchTarget & {
   readonly partSize?: number;
   readonly parallel?: number;
+  /** ali-oss's per-request timeout in ms; left out: ali-oss's own default (60 s). */
+  readonly timeout?: number;
+  /** Record every progress event (`UploadMeasure.progress`). */
+  readonly recordProgress?: boolean;
 };
 
 /** 10,000-part resume reconciliation: a journal of `md5s.length` one-byte parts against ListParts. */
@@ -75,6 +86,7 @@ export type ReconcileTiming = {
 export type BenchPageApi = {
   readonly mode: string;
   raw(options: RawOptions): Promise<UploadMeasure>;
+  put(options: PutOptions): Promise<UploadMeasure>;
   sdk(options: SdkOptions): Promise<UploadMeasure>;
   ali(options: AliOptions): Promise<UploadMeasure>;
   reconcile(options: ReconcileOptions): Promise<readonly ReconcileTiming[]>;

@@ -8,7 +8,7 @@
  * Main-thread responsiveness is watched from the moment this module runs: a `longtask`
  * PerformanceObserver and a 10 ms `setInterval` heartbeat, both read for the window of one upload.
  */
-import type { AliOptions, BenchPageApi, ProbeStats, RawOptions, ReconcileOptions, ReconcileTiming, SdkOptions, UploadMeasure } from './api.js';
+import type { AliOptions, BenchPageApi, ProbeStats, PutOptions, RawOptions, ReconcileOptions, ReconcileTiming, SdkOptions, UploadMeasure } from './api.js';
 
 const mode = new URLSearchParams(location.search).get('mode') ?? 'raw';
 const status = document.querySelector<HTMLElement>('#status')!;
@@ -87,6 +87,25 @@ async function raw(options: RawOptions): Promise<UploadMeasure> {
   return { elapsedMs, probe, etags: value };
 }
 
+/** The link's ceiling: the whole file in one plain fetch PUT, nothing else. */
+async function put(options: PutOptions): Promise<UploadMeasure> {
+  const file = pickedFile();
+  const { value, elapsedMs, probe } = await measured(async () => {
+    const response = await fetch(options.url, { method: 'PUT', body: file, headers: { 'Content-Type': 'application/octet-stream' } });
+    if (!response.ok) throw new Error(`PUT answered ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+    return response.headers.get('etag') ?? '';
+  });
+  return { elapsedMs, probe, etag: value };
+}
+
+/** Progress events as [ms from `start`, bytes]. */
+function progressLog(record: boolean | undefined) {
+  const events: Array<readonly [number, number]> = [];
+  const start = performance.now();
+  return { events: record ? events : undefined, add: (bytes: number) => void (record && events.push([performance.now() - start, bytes])) };
+}
+
 type SdkModule = typeof import('../../../src/index.js');
 let sdkModule: SdkModule | undefined;
 
@@ -102,15 +121,17 @@ async function sdk(options: SdkOptions): Promise<UploadMeasure> {
     ...(options.workers === undefined ? {} : { workers: options.workers }),
   });
   let workers = 0;
+  const log = progressLog(options.recordProgress);
   try {
     const { value, elapsedMs, probe } = await measured(() => uploader.upload(file, options.key, {
       onProgress(progress) {
+        log.add(progress.transferredBytes);
         status.textContent = `${progress.phase} ${progress.percent.toFixed(1)} %`;
       },
     }));
     // What the pool size resolved to (the SDK's default when the option is left out).
     workers = options.workers ?? sdkModule!.createHasher().workers;
-    return { elapsedMs, probe, etag: value.etag, workers };
+    return { elapsedMs, probe, etag: value.etag, workers, ...(log.events ? { progress: log.events } : {}) };
   } finally {
     uploader.dispose();
   }
@@ -128,16 +149,19 @@ async function ali(options: AliOptions): Promise<UploadMeasure> {
   if (!OSS) throw new Error('The ali-oss browser bundle is not loaded');
   const client = new OSS({
     endpoint: options.endpoint, bucket: options.bucket, region: options.region, sldEnable: true, secure: false,
-    accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret, timeout: 600_000,
+    accessKeyId: options.accessKeyId, accessKeySecret: options.accessKeySecret,
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
   });
+  const log = progressLog(options.recordProgress);
   const { value, elapsedMs, probe } = await measured(() => client.multipartUpload(options.key, file, {
     ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
     ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
     progress(fraction: number) {
+      log.add(Math.round(fraction * file.size));
       status.textContent = `ali-oss ${(fraction * 100).toFixed(1)} %`;
     },
   }));
-  return { elapsedMs, probe, etag: value.etag ?? value.res.headers['etag'] ?? '' };
+  return { elapsedMs, probe, etag: value.etag ?? value.res.headers['etag'] ?? '', ...(log.events ? { progress: log.events } : {}) };
 }
 
 async function reconcileBench(options: ReconcileOptions): Promise<ReconcileTiming[]> {
@@ -195,7 +219,7 @@ function loadScript(src: string): Promise<void> {
 async function start(): Promise<void> {
   if (mode === 'sdk' || mode === 'reconcile') sdkModule = await import('../../../src/index.js');
   if (mode === 'ali') await loadScript('/vendor/aliyun-oss-sdk.min.js');
-  const api: BenchPageApi = { mode, raw, sdk, ali, reconcile: reconcileBench, spin };
+  const api: BenchPageApi = { mode, raw, put, sdk, ali, reconcile: reconcileBench, spin };
   window.bench = api;
   status.textContent = `ready (${mode})`;
 }
