@@ -197,6 +197,35 @@ test.describe('uploads on slow and distant links (emulated in Chromium)', () => 
     }
   });
 
+  test('on 1 Mbit/s, the next upload of the same uploader sizes its parts from the throughput the first one measured (about 10 s of link time each)', async ({ browser, oss, pages }) => {
+    test.setTimeout(120_000);
+    const link = linkProfile('1mbit-300ms');
+    const first = await createTestFile(768 * 1024, 'first.bin');
+    const second = await createTestFile(3 * MiB, 'second.bin');
+    const control = ossControl(oss);
+    const logStart = await control.mark();
+    const { context, ui, link: applyLink } = await pageOnLink(browser, pages, oss);
+    try {
+      await applyLink(link);
+      await ui.pick(first.path);
+      expectDone(await ui.outcome(await ui.start({ kind: 'input' }, { key: 'e2e/network/measure-first.bin' })));
+      await ui.pick(second.path);
+      const run = expectDone(await ui.outcome(await ui.start({ kind: 'input' }, { key: 'e2e/network/measure-second.bin' })));
+      expect(await oss.objectMd5('e2e/network/measure-second.bin')).toMatchObject({ md5: second.md5Hex(), size: second.size });
+      // Unmeasured, 3 MiB would go as parts of 1 MiB; at the 115–125 KB/s the first upload measured,
+      // a part is 10 s of that, rounded up to 64 KiB: 1.125–1.25 MiB.
+      const sizes = bodyRequests(await control.log(logStart), 'e2e/network/measure-second.bin').map((e) => e.bytesIn);
+      expect(run.progress.at(-1)!.totalParts).toBe(sizes.length);
+      expect(Math.max(...sizes)).toBeGreaterThanOrEqual(1.125 * MiB);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1.25 * MiB);
+      expect(Math.max(...sizes) % (64 * 1024)).toBe(0);
+    } finally {
+      await context.close();
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+
   test('reload mid-upload on 1 Mbit/s, re-pick the file: only the missing parts are sent', async ({ browser, oss, pages }, testInfo) => {
     test.setTimeout(150_000);
     const link = linkProfile('1mbit-300ms');

@@ -1,8 +1,13 @@
 /**
  * Bounded, fail-fast concurrency for parts (p-queue's semantics in a few lines): at most
- * `concurrency` tasks run at once — fewer while `limit` says so (lanes.ts) — the first failure
- * aborts the shared signal so siblings stop, and the whole run rejects with that failure. An abort
- * by the caller rejects with its reason.
+ * `concurrency` tasks hold a lane at once — fewer while `limit` says so (lanes.ts) — the first
+ * failure aborts the shared signal so siblings stop, and the whole run rejects with that failure.
+ * An abort by the caller rejects with its reason.
+ *
+ * A task may give its lane back before it ends (`release`): a part whose last byte has gone out
+ * only waits for its answer, and the link should carry the next part meanwhile rather than idle
+ * for a round trip (measured on a 4 Mbit/s · 150 ms link: 0.966 of the link's time with lanes held
+ * until the answer, when two parts ended together and both lanes waited at once).
  */
 import { anySignal } from './abort.js';
 
@@ -17,20 +22,21 @@ export type QueueOptions = {
   readonly limit?: QueueLimit | undefined;
 };
 
-/** Runs `run(task, signal)` for every task, `concurrency` at a time, in order of the list. */
+/** Runs `run(task, signal, release)` for every task, `concurrency` at a time, in order of the list. */
 export async function runConcurrently<T>(
   tasks: readonly T[],
-  run: (task: T, signal: AbortSignal) => Promise<void>,
+  run: (task: T, signal: AbortSignal, release: () => void) => Promise<void>,
   options: QueueOptions,
 ): Promise<void> {
   options.signal?.throwIfAborted();
   const failed = new AbortController();
   const signal = anySignal([options.signal, failed.signal]);
   const { limit } = options;
-  let next = 0;
-  let active = 0;
+  const capacity = () => Math.min(options.concurrency, limit?.target() ?? options.concurrency);
+  let held = 0;
   let failure: { error: unknown } | undefined;
-  // Lanes over the limit park here; any change (a task ends, the limit moves, an abort) wakes them to look again.
+  // The dispatcher waits here while every lane is held; any change (a lane given back, the limit
+  // moving, an abort) wakes it to look again.
   let wake: () => void = () => undefined;
   let parked: Promise<void> | undefined;
   const poke = () => wake();
@@ -42,30 +48,34 @@ export async function runConcurrently<T>(
   }));
   const unsubscribe = limit?.onChange(poke);
   signal.addEventListener('abort', poke, { once: true });
-  const lane = async (): Promise<void> => {
-    while (next < tasks.length && !signal.aborted) {
-      if (limit && active >= limit.target()) {
+  const running = new Set<Promise<void>>();
+  try {
+    for (let next = 0; next < tasks.length && !signal.aborted;) {
+      if (held >= capacity()) {
         await park();
         continue;
       }
       const task = tasks[next++]!;
-      active++;
-      try {
-        await run(task, signal);
-      } catch (error) {
+      held++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        held--;
+        poke();
+      };
+      const done: Promise<void> = run(task, signal, release).catch((error: unknown) => {
         if (!failure && !options.signal?.aborted) {
           failure = { error };
           failed.abort(error);
         }
-        return;
-      } finally {
-        active--;
-        poke();
-      }
+      }).finally(() => {
+        release();
+        running.delete(done);
+      });
+      running.add(done);
     }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, tasks.length) }, lane));
+    await Promise.all(running);
   } finally {
     unsubscribe?.();
     signal.removeEventListener('abort', poke);

@@ -76,7 +76,8 @@ function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
   };
 }
 
-async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, signal: AbortSignal): Promise<DonePart> {
+/** Sends one part; `bodySent` is called once an attempt has handed its last byte to the network. */
+async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, signal: AbortSignal, bodySent: () => void): Promise<DonePart> {
   let digest = first;
   // Attempts are counted across InvalidDigest re-sends too, so the board's count is every request made.
   let before = 0;
@@ -85,9 +86,10 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, sign
     try {
       const sent = await ctx.client.uploadPart(ctx.key, ctx.uploadId, part.partNumber, ctx.file.slice(part.start, part.end), {
         contentMd5: digest.md5Base64, signal,
-        onUploadProgress: ({ attempt, transferredBytes }) => {
+        onUploadProgress: ({ attempt, transferredBytes, totalBytes }) => {
           made = attempt;
           ctx.board.attempt(part.partNumber, before + attempt, transferredBytes);
+          if (transferredBytes >= totalBytes && totalBytes > 0) bodySent();
         },
       });
       if (digest.md5Hex && !etagMatchesMd5(sent.etag, digest.md5Hex)) {
@@ -106,10 +108,11 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, sign
 /** Handles `tasks`, as many at once as the lanes allow; rejects with the first fatal error. */
 export async function sendParts(ctx: SendContext, tasks: readonly PartTask[]): Promise<void> {
   const digestFor = hashAhead(ctx, tasks);
-  await runConcurrently(tasks.map((task, index) => ({ task, index })), async ({ task, index }, laneSignal) => {
+  await runConcurrently(tasks.map((task, index) => ({ task, index })), async ({ task, index }, laneSignal, release) => {
     const digest = await digestFor(index, laneSignal);
     if (task.trusted && digest.md5Hex?.toUpperCase() === task.trusted.md5.toUpperCase()) return; // the server has these very bytes
-    const done = await sendOne(ctx, task.part, digest, laneSignal);
+    // Its lane goes to the next part once the body is out: waiting for the answer needs no link.
+    const done = await sendOne(ctx, task.part, digest, laneSignal, release);
     await ctx.acknowledged(task.part, done);
   }, { concurrency: ctx.concurrency, signal: ctx.signal, limit: ctx.lanes });
 }

@@ -7,7 +7,7 @@
  */
 import { anySignal } from '../core/abort.js';
 import { formatSeconds, StallError, startWatchdog, type ThroughputMemory } from './stall.js';
-import { xhrFetch } from './xhr-fetch.js';
+import { nullBodyStatuses, xhrFetch } from './xhr-fetch.js';
 
 /** What one request's attempts need. */
 export type AttemptOptions = {
@@ -24,14 +24,12 @@ export type AttemptOptions = {
 /** The fetch function ky is given, plus how many attempts it has made. */
 export type AttemptFetch = ((input: string | URL | Request) => Promise<Response>) & { readonly attempts: () => number };
 
-function bodySize(body: AttemptOptions['body']): number {
+/** Bytes of a request body as sent (strings go out as UTF-8). */
+export function bodySize(body: AttemptOptions['body']): number {
   if (body === undefined) return 0;
   if (typeof body === 'string') return new TextEncoder().encode(body).length;
   return body instanceof Blob ? body.size : body.byteLength;
 }
-
-/** Statuses whose answer has no body (`new Response` refuses one). */
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 /** fetch, reading the whole answer before resolving; `alive` is called as its bytes arrive. */
 async function bufferedFetch(request: Request, signal: AbortSignal, alive: () => void): Promise<Response> {

@@ -5,6 +5,7 @@
 import { runConcurrently } from '../core/part-queue.js';
 import { OssError, OssServiceError } from '../errors.js';
 import type { CallbackOptions, ConnectionOptions } from '../types.js';
+import { bodySize } from './attempt-fetch.js';
 import { resolveConnection } from './connection.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
@@ -37,7 +38,7 @@ export type BodyProgressOption = { readonly onUploadProgress?: ((progress: Reque
 /** Adapts a {@link BodyProgressOption} to the transport's progress callback. */
 export function bodyProgress(body: Blob | string | Uint8Array, listener: BodyProgressOption['onUploadProgress']) {
   if (!listener) return undefined;
-  const totalBytes = typeof body === 'string' ? new TextEncoder().encode(body).length : body instanceof Blob ? body.size : body.byteLength;
+  const totalBytes = bodySize(body);
   return (attempt: number, transferredBytes: number) => listener({ attempt, transferredBytes, totalBytes });
 }
 

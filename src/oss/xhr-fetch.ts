@@ -15,7 +15,7 @@ export type XhrEvents = {
 };
 
 /** Statuses whose answer has no body (`new Response` refuses one). */
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+export const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 function toResponse(xhr: XMLHttpRequest, method: string): Response {
   const headers = new Headers();

@@ -52,3 +52,36 @@ describe('runConcurrently with a moving limit', () => {
     await expect(run).rejects.toThrow('paused');
   });
 });
+
+describe('runConcurrently with early release', () => {
+  it('a task that gives its lane back lets the next start while it finishes, and the run still waits for it', async () => {
+    const order: string[] = [];
+    let finishFirst: () => void = () => undefined;
+    await runConcurrently([1, 2], async (task, _signal, release) => {
+      order.push(`start ${task}`);
+      if (task === 1) {
+        release();
+        await new Promise<void>((resolve) => {
+          finishFirst = resolve;
+        });
+      } else {
+        finishFirst();
+      }
+      order.push(`end ${task}`);
+    }, { concurrency: 1 });
+    expect(order).toEqual(['start 1', 'start 2', 'end 2', 'end 1']);
+  });
+
+  it('a failure after release still fails the run and stops the rest', async () => {
+    const started: number[] = [];
+    const run = runConcurrently([1, 2, 3, 4], async (task, signal, release) => {
+      started.push(task);
+      release();
+      await tick();
+      if (task === 1) throw new Error('part 1 refused');
+      await tick();
+      signal.throwIfAborted();
+    }, { concurrency: 1 });
+    await expect(run).rejects.toThrow('part 1 refused');
+  });
+});
