@@ -64,7 +64,8 @@ export type UploaderOptions = ConnectionOptions & {
   readonly partSize?: number | 'auto';
   /**
    * Most parts sending at once. A part whose body has gone out and that only waits for its answer
-   * does not count, so the link carries the next part during that round trip. With
+   * does not count (up to as many such parts again), so the link carries the next part during
+   * that round trip. With
    * `adaptiveConcurrency` the upload starts with two and adds one only while that raises the
    * measured throughput.
    * @default 4

@@ -6,7 +6,8 @@
  *
  * A task may give its lane back before it ends (`release`): a part whose last byte has gone out
  * only waits for its answer, and the link should carry the next part meanwhile rather than idle
- * for a round trip (measured on a 4 Mbit/s · 150 ms link: 0.966 of the link's time with lanes held
+ * for a round trip. At most as many tasks as there are lanes may be waiting so, which bounds the
+ * parts in flight (and the work a dropped connection can cost) at twice the lanes (measured on a 4 Mbit/s · 150 ms link: 0.966 of the link's time with lanes held
  * until the answer, when two parts ended together and both lanes waited at once).
  */
 import { anySignal } from './abort.js';
@@ -34,6 +35,7 @@ export async function runConcurrently<T>(
   const { limit } = options;
   const capacity = () => Math.min(options.concurrency, limit?.target() ?? options.concurrency);
   let held = 0;
+  let awaiting = 0;
   let failure: { error: unknown } | undefined;
   // The dispatcher waits here while every lane is held; any change (a lane given back, the limit
   // moving, an abort) wakes it to look again.
@@ -51,7 +53,9 @@ export async function runConcurrently<T>(
   const running = new Set<Promise<void>>();
   try {
     for (let next = 0; next < tasks.length && !signal.aborted;) {
-      if (held >= capacity()) {
+      // Parts that only await their answer are bounded too (as many as lanes): a server that
+      // stops answering must not collect every part of the file, all lost at once on a drop.
+      if (held >= capacity() || held + awaiting >= 2 * capacity()) {
         await park();
         continue;
       }
@@ -62,6 +66,7 @@ export async function runConcurrently<T>(
         if (released) return;
         released = true;
         held--;
+        awaiting++;
         poke();
       };
       const done: Promise<void> = run(task, signal, release).catch((error: unknown) => {
@@ -71,6 +76,8 @@ export async function runConcurrently<T>(
         }
       }).finally(() => {
         release();
+        awaiting--;
+        poke();
         running.delete(done);
       });
       running.add(done);

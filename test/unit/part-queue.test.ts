@@ -72,6 +72,31 @@ describe('runConcurrently with early release', () => {
     expect(order).toEqual(['start 1', 'start 2', 'end 2', 'end 1']);
   });
 
+  it('tasks waiting for their answer after release are bounded by the lanes: at most twice the lanes in flight', async () => {
+    const answers: Array<() => void> = [];
+    let inFlight = 0;
+    let peak = 0;
+    const run = runConcurrently(Array.from({ length: 12 }, (_, i) => i), async (_task, _signal, release) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await tick();
+      release(); // body sent; the answer only comes when the test gives it
+      await new Promise<void>((resolve) => answers.push(resolve));
+      inFlight--;
+    }, { concurrency: 3 });
+    for (let i = 0; i < 10; i++) await tick();
+    // A server that answers nothing: six parts went out (three sending, then three awaiting) and no more.
+    expect(answers.length).toBe(6);
+    expect(peak).toBe(6);
+    while (answers.length > 0 || inFlight > 0) {
+      answers.shift()?.();
+      await tick();
+      await tick();
+    }
+    await run;
+    expect(peak).toBe(6);
+  });
+
   it('a failure after release still fails the run and stops the rest', async () => {
     const started: number[] = [];
     const run = runConcurrently([1, 2, 3, 4], async (task, signal, release) => {
