@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Principal } from './auth/types.js';
-import type { CorsRule } from './cors.js';
+import type { CorsConfiguration } from './cors.js';
 import { errors } from './errors.js';
 import type { Operation } from './operations.js';
 import type { RequestLogNote } from './request-log.js';
@@ -19,7 +19,11 @@ export type ServerConfig = {
   readonly region: string;
   readonly accessKeyId: string;
   readonly accessKeySecret: string;
-  readonly cors: readonly CorsRule[];
+  /**
+   * The CORS configuration buckets start with; also the one for requests that reach no bucket
+   * (ListBuckets, an unknown or malformed bucket), so a page can still read those errors.
+   */
+  readonly cors: CorsConfiguration;
   /** Milliseconds a callback server gets to answer. */
   readonly callbackTimeoutMs: number;
 };
@@ -50,7 +54,7 @@ export function hostIdOf(request: Pick<OssRequest, 'bucket' | 'virtualHosted'> |
 /** Throws AccessDenied unless the principal's policy allows `action` on the bucket/key. */
 export function authorize(ctx: Context, action: string, bucket: string, key?: string): void {
   if (!isAllowed(ctx.principal.policy, action, ossResource(bucket, key))) {
-    throw errors.accessDenied('You have no right to access this object because of the STS policy.', {
+    throw errors.stsPolicyDenied({
       AuthAction: action,
       AuthResource: ossResource(bucket, key),
     });

@@ -1,7 +1,9 @@
 /**
- * CORS as OSS applies it (oss-protocol.md §4): OPTIONS preflights are answered from the bucket's
- * rules without a signature, the first matching rule wins, and every actual response — errors
- * included — carries the allow-origin and expose headers, or the browser hides status and body.
+ * CORS as OSS applies it (oss-protocol.md §4): each bucket carries its own rules (PutBucketCors),
+ * OPTIONS preflights are answered from them without a signature, and the first matching rule wins.
+ * No match means no CORS headers on an actual response (the browser then hides its status, body
+ * and headers) and `403 AccessForbidden` for a preflight — exactly what a misconfigured real bucket
+ * does to a page.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { errors } from './errors.js';
@@ -12,20 +14,31 @@ export type CorsRule = {
   readonly allowedMethods: readonly string[];
   readonly allowedHeaders: readonly string[];
   readonly exposeHeaders: readonly string[];
-  readonly maxAgeSeconds: number;
+  /** Absent when the rule has no MaxAgeSeconds (no `Access-Control-Max-Age` then). */
+  readonly maxAgeSeconds: number | undefined;
 };
 
-/** The rule the local server uses for each `--cors-origin`. */
-export function defaultCorsRule(origins: readonly string[]): CorsRule {
+/** A bucket's CORS configuration: its rules in order, and whether every answer carries `Vary: Origin`. */
+export type CorsConfiguration = {
+  readonly rules: readonly CorsRule[];
+  readonly responseVary: boolean;
+};
+
+/**
+ * The rule README.md recommends for a real bucket ("Using real OSS", step 1), for `origins`. The
+ * local server starts its buckets with it, so what works locally works on a bucket set up that way.
+ */
+export function recommendedCorsRule(origins: readonly string[]): CorsRule {
   return {
     allowedOrigins: origins,
     allowedMethods: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'],
     allowedHeaders: ['*'],
-    exposeHeaders: ['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma', 'x-oss-version-id', 'x-oss-object-type', 'Content-MD5', 'Content-Range'],
+    exposeHeaders: ['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma'],
     maxAgeSeconds: 600,
   };
 }
 
+/** `*` matches any run of characters; OSS compares origins and header names case-insensitively. */
 function wildcard(pattern: string, value: string): boolean {
   if (pattern === '*') return true;
   if (!pattern.includes('*')) return pattern.toLowerCase() === value.toLowerCase();
@@ -33,6 +46,7 @@ function wildcard(pattern: string, value: string): boolean {
   return new RegExp(`^${escaped.join('.*')}$`).test(value.toLowerCase());
 }
 
+/** The first rule allowing `origin`, `method` and every one of `requestHeaders`. */
 function matchRule(rules: readonly CorsRule[], origin: string, method: string, requestHeaders: readonly string[]): CorsRule | undefined {
   return rules.find((rule) =>
     rule.allowedOrigins.some((o) => wildcard(o, origin)) &&
@@ -40,30 +54,51 @@ function matchRule(rules: readonly CorsRule[], origin: string, method: string, r
     requestHeaders.every((h) => rule.allowedHeaders.some((a) => wildcard(a, h))));
 }
 
-/** Answers an OPTIONS preflight; throws AccessForbidden (no CORS headers) when no rule matches. */
-export function answerPreflight(rules: readonly CorsRule[], headers: IncomingHttpHeaders, response: ServerResponse): void {
+/** Names of the CORS headers this module sets, so a later decision can take an earlier one back. */
+const corsHeaderNames = [
+  'Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers',
+  'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Vary',
+];
+
+function clear(response: ServerResponse): void {
+  for (const name of corsHeaderNames) response.removeHeader(name);
+}
+
+/**
+ * Answers an OPTIONS preflight from `config` (undefined: the bucket has no CORS configuration).
+ * Missing `Origin` or `Access-Control-Request-Method` is `400 BadRequest`; no matching rule is
+ * `403 AccessForbidden`, and then no `Access-Control-*` header is sent.
+ */
+export function answerPreflight(config: CorsConfiguration | undefined, headers: IncomingHttpHeaders, response: ServerResponse): void {
+  clear(response);
+  if (config?.responseVary) response.setHeader('Vary', 'Origin');
   const origin = headers.origin;
   const method = headers['access-control-request-method'];
-  if (typeof origin !== 'string' || typeof method !== 'string') throw errors.accessForbidden();
+  if (typeof origin !== 'string' || origin === '') throw errors.badRequest('Insufficient information. Origin request header needed.');
+  if (typeof method !== 'string' || method === '') throw errors.badRequest('Insufficient information. Request Access-Control-Request-Method header needed.');
   const requested = (headers['access-control-request-headers'] ?? '')
     .toString().split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
-  const rule = matchRule(rules, origin, method.toUpperCase(), requested);
-  if (!rule) throw errors.accessForbidden();
+  const rule = config && matchRule(config.rules, origin, method.toUpperCase(), requested);
+  if (!rule) throw errors.accessForbidden(config !== undefined);
   response.setHeader('Access-Control-Allow-Origin', origin);
   response.setHeader('Access-Control-Allow-Methods', rule.allowedMethods.join(', '));
   if (requested.length > 0) response.setHeader('Access-Control-Allow-Headers', requested.join(', '));
-  response.setHeader('Access-Control-Expose-Headers', rule.exposeHeaders.join(', '));
-  response.setHeader('Access-Control-Max-Age', String(rule.maxAgeSeconds));
-  response.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+  if (rule.exposeHeaders.length > 0) response.setHeader('Access-Control-Expose-Headers', rule.exposeHeaders.join(', '));
+  if (rule.maxAgeSeconds !== undefined) response.setHeader('Access-Control-Max-Age', String(rule.maxAgeSeconds));
 }
 
-/** Adds the CORS headers an actual (non-preflight) response needs, when the origin is allowed. */
-export function decorateResponse(rules: readonly CorsRule[], headers: IncomingHttpHeaders, response: ServerResponse): void {
+/**
+ * Sets the CORS headers of an actual (non-preflight) response from `config`, replacing any set
+ * before: Allow-Origin and Expose-Headers of the first rule matching the origin and the method, or
+ * none at all. Errors get them too, or a page could not read an error document.
+ */
+export function decorateResponse(config: CorsConfiguration | undefined, headers: IncomingHttpHeaders, method: string, response: ServerResponse): void {
+  clear(response);
+  if (config?.responseVary) response.setHeader('Vary', 'Origin');
   const origin = headers.origin;
-  if (typeof origin !== 'string') return;
-  const rule = rules.find((r) => r.allowedOrigins.some((o) => wildcard(o, origin)));
+  if (!config || typeof origin !== 'string') return;
+  const rule = matchRule(config.rules, origin, method.toUpperCase(), []);
   if (!rule) return;
   response.setHeader('Access-Control-Allow-Origin', origin);
-  response.setHeader('Access-Control-Expose-Headers', rule.exposeHeaders.join(', '));
-  response.setHeader('Vary', 'Origin');
+  if (rule.exposeHeaders.length > 0) response.setHeader('Access-Control-Expose-Headers', rule.exposeHeaders.join(', '));
 }

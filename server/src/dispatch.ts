@@ -8,11 +8,11 @@ import { newRequestId, parseRequest } from './addressing.js';
 import { authenticate } from './auth/authenticate.js';
 import type { CredentialResolver } from './auth/types.js';
 import { authorize, hostIdOf, readLimited, type Context, type ServerConfig } from './context.js';
-import { answerPreflight, decorateResponse } from './cors.js';
+import { answerPreflight, decorateResponse, type CorsConfiguration } from './cors.js';
 import { errors, OssError } from './errors.js';
 import type { Faults, FaultRule } from './faults.js';
 import { handlers } from './handlers/index.js';
-import { ramActions, resolveOperation, type Operation } from './operations.js';
+import { keyAuthorized, ramActions, resolveOperation, type Operation } from './operations.js';
 import { closeAfterResponse, readBody, type BodyPacing, type ConnectionGuard } from './pacing.js';
 import type { RequestLog, RequestLogNote } from './request-log.js';
 import { queryValue, type OssRequest } from './request.js';
@@ -118,7 +118,7 @@ async function runOperation(
       trace.note = { ...trace.note, ...note };
     },
   };
-  authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
+  if (!keyAuthorized.has(op)) authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
   if (fault) {
     trace.fault = fault.action;
     // A request without a body (GET, HEAD, Initiate, …) never reads one, so drop its socket now.
@@ -171,6 +171,15 @@ async function* requestBody(req: IncomingMessage, res: ServerResponse, state: Bo
   yield* readBody(req, state.signal);
 }
 
+/**
+ * The CORS configuration a request is answered with: its bucket's (undefined when the bucket has
+ * none, as after DeleteBucketCors), or the start configuration when it reaches no known bucket.
+ */
+function corsFor(deps: DispatchDeps, request: OssRequest): CorsConfiguration | undefined {
+  const { bucket } = request;
+  return bucket !== undefined && deps.storage.cors.known(bucket) ? deps.storage.cors.get(bucket) : deps.config.cors;
+}
+
 /** Handles one OSS or STS request. */
 export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, options: DispatchOptions = {}): Promise<void> {
   const requestId = newRequestId();
@@ -189,8 +198,8 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
   res.setHeader('x-oss-request-id', requestId);
   res.setHeader('Server', 'AliyunOSS');
   res.setHeader('Date', new Date(deps.now()).toUTCString());
-  // A preflight gets CORS headers only when a rule matches (answerPreflight); everything else always.
-  if (req.method !== 'OPTIONS') decorateResponse(deps.config.cors, req.headers, res);
+  // Until the bucket is known (a request refused while parsed has none), the start rules apply.
+  if (req.method !== 'OPTIONS') decorateResponse(deps.config.cors, req.headers, req.method ?? 'GET', res);
   try {
     if (deps.guard.refuses(req.socket)) {
       state.refused = true;
@@ -198,9 +207,11 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
     }
     const request = parseRequest(req, requestId);
     trace.request = request;
+    const cors = corsFor(deps, request);
+    if (request.method !== 'OPTIONS') decorateResponse(cors, req.headers, request.method, res);
     if (request.method === 'OPTIONS') {
       trace.op = 'Options';
-      answerPreflight(deps.config.cors, req.headers, res);
+      answerPreflight(cors, req.headers, res);
       res.writeHead(200, { 'Content-Length': 0 });
       res.end();
     } else if (isStsCall(request)) {

@@ -28,8 +28,25 @@ export class OssError extends Error {
 export const errors = {
   accessDenied: (message = 'You have no right to access this object because of bucket acl.', extras: ErrorExtras = {}) =>
     new OssError(403, 'AccessDenied', message, extras, '0003-00000001'),
-  accessForbidden: (message = 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource\'s CORS spec.') =>
-    new OssError(403, 'AccessForbidden', message, {}, '0003-00000301'),
+  /**
+   * A request an STS token's session policy does not allow. Message as OSS answers it (ali-oss's
+   * test/node/sts.test.js and the Java SDK's integration tests expect it); EC page 0003-00000301.
+   */
+  stsPolicyDenied: (extras: ErrorExtras = {}) =>
+    new OssError(403, 'AccessDenied', 'Access denied by authorizer\'s policy.', extras, '0003-00000301'),
+  /**
+   * A preflight no CORS rule allows (ossutil cors-options docs: 403 AccessForbidden). EC
+   * 0003-00000601 when the bucket has no rules at all, 0003-00000602 when none matches.
+   */
+  accessForbidden: (bucketHasRules: boolean) =>
+    new OssError(403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource\'s CORS spec.', {}, bucketHasRules ? '0003-00000602' : '0003-00000601'),
+  /** An OPTIONS preflight without `Origin` or `Access-Control-Request-Method` (OSS "HTTP status code 400" page). */
+  badRequest: (message: string) => new OssError(400, 'BadRequest', message),
+  /** GetBucketCors on a bucket without CORS rules (EC page 0034-00000001; message as ali-oss's test against OSS expects). */
+  noSuchCorsConfiguration: (bucket: string) =>
+    new OssError(404, 'NoSuchCORSConfiguration', 'The CORS Configuration does not exist.', { BucketName: bucket }, '0034-00000001'),
+  /** PutBucketCors with more than 10 rules (OSS "HTTP status code 400" page). */
+  corsRuleBeyondLimit: () => new OssError(400, 'CORSRuleBeyondLimit', 'The CORS Rules num is beyond limit.', {}, '0034-00000006'),
   invalidAccessKeyId: (accessKeyId: string, message = 'The OSS Access Key Id you provided does not exist in our records.', ec = '0002-00000902') =>
     new OssError(403, 'InvalidAccessKeyId', message, { OSSAccessKeyId: accessKeyId }, ec),
   stsKeyWithoutToken: (accessKeyId: string) =>
@@ -80,6 +97,8 @@ export const errors = {
     }, '0016-00000004'),
   malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.') =>
     new OssError(400, 'MalformedXML', message, {}, '0016-00000608'),
+  /** DeleteMultipleObjects without Content-MD5 (EC page 0016-00000606; code and message as OSS answers it). */
+  missingContentMd5: () => new OssError(400, 'MissingArgument', 'Missing Some Required Arguments', {}, '0016-00000606'),
   invalidPart: () =>
     new OssError(400, 'InvalidPart', 'One or more of the specified parts could not be found or the specified entity tag might not have matched the part\'s entity tag.', {}, '0042-00000208'),
   invalidPartOrder: () =>
@@ -96,6 +115,20 @@ export const errors = {
     new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', {}, ec),
   preconditionFailed: (condition: string) =>
     new OssError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.', { Condition: condition }, '0042-00000304'),
+  /** `x-oss-server-side-encryption` outside AES256/KMS/SM4 (OSS "HTTP status code 400" page). */
+  invalidEncryptionAlgorithm: (value: string) =>
+    new OssError(400, 'InvalidEncryptionAlgorithmError', 'The Encryption request you specified is not valid. Supported value: AES256/SM4/KMS.', {
+      ArgumentName: 'x-oss-server-side-encryption', ArgumentValue: value.slice(0, 256),
+    }),
+  /** `x-oss-server-side-data-encryption` other than SM4 with KMS (OSS "HTTP status code 400" page). */
+  invalidDataEncryptionAlgorithm: (value: string) =>
+    new OssError(400, 'InvalidDataEncryptionAlgorithmError', 'The KMS Data Encryption request you specified is not valid. Supported value:SM4', {
+      ArgumentName: 'x-oss-server-side-data-encryption', ArgumentValue: value.slice(0, 256),
+    }),
+  tooManyObjectTags: () => new OssError(400, 'BadRequest', 'Object tags cannot be greater than 10.'),
+  invalidTaggingKey: () => new OssError(400, 'InvalidTaggingKey', 'The tagging key you provided is invalid.'),
+  invalidTaggingValue: () => new OssError(400, 'InvalidTaggingValue', 'The tagging value you provided is invalid.'),
+  repeatedTags: () => new OssError(400, 'RepeatedTags', 'Tag keys must be unique.', {}, '0010-00000210'),
   invalidRange: (range: string, size: number) =>
     new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied.', { RangeRequested: range, ActualObjectSize: String(size) }, '0003-00000312'),
   methodNotAllowed: (method: string) =>

@@ -5,9 +5,10 @@
 import { errors } from './errors.js';
 import type { OssRequest } from './request.js';
 import { queryValue } from './request.js';
-import type { ObjectRecord } from './storage/object-store.js';
+import { encryptionHeaders } from './object-attributes.js';
+import { storageClassOf, type ObjectRecord } from './storage/object-store.js';
 
-const storedHeaders = ['cache-control', 'content-disposition', 'content-encoding', 'expires'] as const;
+const storedHeaders = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
 const maxUserMetaBytes = 8 * 1024;
 
 /** Metadata taken from a write request. */
@@ -73,8 +74,9 @@ export function objectResponseHeaders(record: ObjectRecord, request: OssRequest)
     'Last-Modified': new Date(record.lastModified).toUTCString(),
     'Accept-Ranges': 'bytes',
     'x-oss-object-type': record.type,
-    'x-oss-storage-class': 'Standard',
+    'x-oss-storage-class': storageClassOf(record),
     'x-oss-hash-crc64ecma': record.crc64,
+    ...encryptionHeaders(record.encryption),
   };
   if (record.contentMd5) headers['Content-MD5'] = record.contentMd5;
   for (const [name, value] of Object.entries(record.headers)) headers[name.replace(/(^|-)(\w)/g, (_, d: string, c: string) => d + c.toUpperCase())] = value;

@@ -9,12 +9,14 @@ import type { Duplex } from 'node:stream';
 import type { CredentialResolver } from './auth/types.js';
 import type { ServerConfig } from './context.js';
 import { handleControl } from './control.js';
-import { defaultCorsRule } from './cors.js';
+import { recommendedCorsRule, type CorsConfiguration, type CorsRule } from './cors.js';
+import { checkCorsConfiguration } from './cors-config.js';
 import { hostBucket } from './addressing.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
 import { answerClientError, answerRaw } from './error-answers.js';
 import { errors } from './errors.js';
 import { Faults } from './faults.js';
+import { frameChunkedOverLength, settleFraming } from './http-framing.js';
 import { BodyPacing, ConnectionGuard, lingerOnClose } from './pacing.js';
 import { RequestLog } from './request-log.js';
 import { openStorage } from './storage/storage.js';
@@ -34,8 +36,20 @@ export type OssServerOptions = {
   readonly accessKeyId?: string;
   /** Root AccessKeySecret. @default 'oss-local-sk' */
   readonly accessKeySecret?: string;
-  /** Allowed CORS origins (`*` wildcards allowed). @default ['*'] */
+  /**
+   * Origins (`*` wildcards allowed) of the CORS rule buckets start with when `corsRules` is not
+   * given: the rule README.md recommends for real OSS. @default ['*']
+   */
   readonly corsOrigins?: readonly string[];
+  /**
+   * CORS rules the buckets in `buckets` start with, as PutBucketCors sets them (checked the same way).
+   * Given (or `corsOrigins` given), they replace the rules the data dir holds for those buckets;
+   * otherwise the stored rules (PutBucketCors, DeleteBucketCors) survive a restart.
+   * @default [the README's recommended rule for `corsOrigins`]
+   */
+  readonly corsRules?: readonly CorsRule[];
+  /** `ResponseVary` of the start rules: every answer carries `Vary: Origin`. @default false */
+  readonly corsResponseVary?: boolean;
   /** Enables fault injection and the request log under `/_local/`. @default false */
   readonly faults?: boolean;
   /** Region accepted in V4 signatures. @default 'cn-hangzhou' */
@@ -94,24 +108,41 @@ export type OssServer = {
 
 const defaults = {
   host: '127.0.0.1', port: 9000, dataDir: '.oss-data', buckets: ['demo'], accessKeyId: 'oss-local-ak',
-  accessKeySecret: 'oss-local-sk', corsOrigins: ['*'], faults: false, region: 'cn-hangzhou', fsync: true, now: Date.now,
+  accessKeySecret: 'oss-local-sk', corsOrigins: ['*'], corsResponseVary: false, faults: false, region: 'cn-hangzhou', fsync: true, now: Date.now,
   maxHeaderBytes: 16 * 1024, headersTimeoutMs: 20_000, requestTimeoutMs: 0, bodyIdleTimeoutMs: 30_000, minBodyBytesPerSecond: 512,
   keepAliveTimeoutMs: 10_000, socketTimeoutMs: 120_000, maxConnectionsPerClient: 256, maxConnections: 1024,
-} satisfies Required<OssServerOptions>;
+} satisfies Required<Omit<OssServerOptions, 'corsRules'>>;
 
 /** A finished answer's unread request body is drained up to this size; beyond it the connection is closed. */
 const drainLimitBytes = 64 * 1024 * 1024;
 /** How long a connection closed after an error keeps reading, so the client sees the answer rather than a reset. */
 const lingerMs = 2000;
 
+/** The start CORS configuration, checked as PutBucketCors would check it. */
+function startCors(options: OssServerOptions): CorsConfiguration {
+  const rules = options.corsRules ?? [recommendedCorsRule(options.corsOrigins ?? defaults.corsOrigins)];
+  try {
+    return checkCorsConfiguration({ rules, responseVary: options.corsResponseVary ?? defaults.corsResponseVary });
+  } catch (error) {
+    throw new Error(`Invalid CORS rules: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** Starts the local OSS server. */
 export async function createOssServer(options: OssServerOptions = {}): Promise<OssServer> {
   const o = { ...defaults, ...options };
+  const cors = startCors(options);
   const storage = await openStorage(o.dataDir, { fsync: o.fsync, buckets: o.buckets });
+  // Rules given at start replace the stored ones of the buckets named; a bucket without any record
+  // (a fresh data dir) starts with them too, so GetBucketCors shows what applies.
+  const explicitCors = options.corsRules !== undefined || options.corsOrigins !== undefined;
+  for (const bucket of await storage.objects.buckets()) {
+    if ((explicitCors && o.buckets.includes(bucket)) || !storage.cors.known(bucket)) await storage.cors.put(bucket, cors);
+  }
   const authority = createTokenAuthority({ rootSecret: o.accessKeySecret, now: o.now });
   const config: ServerConfig = {
     host: o.host, region: o.region, accessKeyId: o.accessKeyId, accessKeySecret: o.accessKeySecret,
-    cors: [defaultCorsRule(o.corsOrigins)], callbackTimeoutMs: 5000,
+    cors, callbackTimeoutMs: 5000,
   };
   const resolve: CredentialResolver = (accessKeyId, token) => {
     if (accessKeyId === o.accessKeyId) {
@@ -129,6 +160,8 @@ export async function createOssServer(options: OssServerOptions = {}): Promise<O
     sts: { rootAccessKeyId: o.accessKeyId, rootAccessKeySecret: o.accessKeySecret, authority, now: o.now },
   };
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    // Transfer-Encoding with Content-Length: chunked framing, Content-Length dropped (http-framing.ts).
+    if (!settleFraming(req, res, o.host)) return;
     // `/_local/` is the control endpoint only on the plain host; on `<bucket>.localhost` it is a key.
     const control = faults && log && req.url?.startsWith('/_local/') && hostBucket(req.headers.host) === undefined;
     const handled = control
@@ -153,6 +186,9 @@ export async function createOssServer(options: OssServerOptions = {}): Promise<O
   // With a listener, node:http leaves `Expect: 100-continue` to us: dispatch sends 100 only when a
   // handler reads the body, so a refused upload (EntityTooLarge, AccessDenied) is refused before it is sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  // Lets llhttp frame a request with both Transfer-Encoding: chunked and Content-Length by the chunked
+  // coding (ali-oss putStream with a Content-Length header) instead of refusing it; nothing else loosens.
+  frameChunkedOverLength(server, o.maxHeaderBytes);
   // An `Expect` other than 100-continue is ignored (node:http would answer a bare 417).
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
   // CONNECT (a proxy tunnel) is no OSS operation: an OSS 405 instead of node:http silently closing.

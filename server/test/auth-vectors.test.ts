@@ -19,7 +19,7 @@ type SignUtils = {
   buildCanonicalString(method: string, resource: string, request: { headers: Headers; parameters: Record<string, string> }, expires?: string): string;
   computeSignature(secret: string, canonicalString: string): string;
   authorizationV4(ak: string, sk: string, region: string, method: string, request: { headers: Headers; queries: AliQueries },
-    bucket: string, object: string | undefined, additionalHeaders: string[] | undefined): string;
+    bucket: string, object: string | undefined, additionalHeaders: string[] | undefined, headerEncoding?: string): string;
   getCanonicalRequest(method: string, request: { headers: Headers; queries: AliQueries }, bucket: string,
     object: string | undefined, additionalHeaders: string[] | undefined): string;
   getStringToSign(region: string, date: string, canonicalRequest: string): string;
@@ -101,7 +101,7 @@ const v1HeaderVectors: Array<RequestInit & { name: string; resource: string; aut
 describe('V1 header vectors (§3.6)', () => {
   it('builds the full string-to-sign of go-sdk case 1', () => {
     const request = ossRequest(v1HeaderVectors[0]!);
-    expect(v1StringToSign({ ...request, dateSlot: v1Date })).toBe(
+    expect(v1StringToSign({ ...request, dateSlot: v1Date }).toString('utf8')).toBe(
       'PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n'
       + 'x-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson');
   });
@@ -110,7 +110,7 @@ describe('V1 header vectors (§3.6)', () => {
     const request = ossRequest(vector);
     expect(v1CanonicalizedResource(request.bucket, request.key, request.query)).toBe(vector.resource);
     const stringToSign = v1StringToSign({ ...request, dateSlot: v1Date });
-    expect(stringToSign.endsWith(`\n${vector.resource}`)).toBe(true);
+    expect(stringToSign.toString('utf8').endsWith(`\n${vector.resource}`)).toBe(true);
     expect(`OSS ak:${v1Signature('sk', stringToSign)}`).toBe(vector.authorization);
     const principal = authenticate(ossRequest({ ...vector, headers: { ...vector.headers, Authorization: vector.authorization } }), optionsAt(v1Now));
     expect(principal.kind).toBe(vector.headers?.['x-oss-security-token'] === undefined ? 'root' : 'sts');
@@ -137,7 +137,7 @@ describe('V1 presigned vectors (§3.6)', () => {
     const { key, query } = fromUrl(vector.url);
     const expires = query.find(([name]) => name === 'Expires')![1];
     const signature = query.find(([name]) => name === 'Signature')![1];
-    expect(v1StringToSign({ method: 'GET', headers: {}, dateSlot: expires, bucket: 'bucket', key, query })).toBe(vector.stringToSign);
+    expect(v1StringToSign({ method: 'GET', headers: {}, dateSlot: expires, bucket: 'bucket', key, query }).toString('utf8')).toBe(vector.stringToSign);
     expect(v1Signature('sk', vector.stringToSign)).toBe(signature);
     const request = ossRequest({ method: 'GET', bucket: 'bucket', key, query });
     expect(authenticate(request, optionsAt(Number(expires) * 1000)).kind).toBe(vector.kind);
@@ -171,7 +171,7 @@ describe('V4 header vectors (§3.6)', () => {
   it('builds the documented canonical request and string-to-sign (plain variant)', () => {
     const request = v4HeaderRequest(v4HeaderVectors[0]!);
     const canonical = v4CanonicalRequest({ ...request, additionalHeaders: [], hashedPayload: 'UNSIGNED-PAYLOAD' });
-    expect(canonical).toBe('PUT\n/bucket/1234%2B-/123/1.txt\n%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2\n'
+    expect(canonical.toString('latin1')).toBe('PUT\n/bucket/1234%2B-/123/1.txt\n%2Bparam1=value3&%2Bparam2&%7Cparam1=value4&%7Cparam2&param1=value1&param2\n'
       + 'content-type:text/plain\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:20231216T162057Z\nx-oss-head1:value\n\n\nUNSIGNED-PAYLOAD');
     expect(v4StringToSign('20231216T162057Z', region, canonical).split('\n')[3]).toBe('f4613657f1b108998e8dbd10a1aa5da621dc2c6e02c9ddec0f163664848704c4');
   });
@@ -180,7 +180,7 @@ describe('V4 header vectors (§3.6)', () => {
     const request = v4HeaderRequest(vector);
     const additionalHeaders = vector.additional?.split(';') ?? [];
     const canonical = v4CanonicalRequest({ ...request, additionalHeaders, hashedPayload: 'UNSIGNED-PAYLOAD' });
-    if (vector.canonicalQuery !== undefined) expect(canonical.split('\n')[2]).toBe(vector.canonicalQuery);
+    if (vector.canonicalQuery !== undefined) expect(canonical.toString('latin1').split('\n')[2]).toBe(vector.canonicalQuery);
     const stringToSign = v4StringToSign(vector.dateTime, region, canonical);
     expect(v4Signature('sk', vector.dateTime.slice(0, 8), region, stringToSign)).toBe(vector.signature);
     const kind = vector.headers?.['x-oss-security-token'] === undefined ? 'root' : 'sts';
@@ -231,14 +231,14 @@ describe('failures (§2.9)', () => {
     ossRequest({ ...v1Vector, headers: { ...v1Vector.headers, ...extra, Authorization: authorization } });
   const v4Vector = v4HeaderVectors[0]!;
   const v4At = v4Time(v4Vector.dateTime);
-  const hex = (text: string) => [...Buffer.from(text, 'utf8')].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+  const hex = (bytes: Buffer | string) => [...(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
 
   it('tampered V1 signature → SignatureDoesNotMatch with StringToSign extras and EC 0002-00000040', () => {
     const error = thrown(() => authenticate(v1Request('OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7X='), optionsAt(v1Now)));
     const stringToSign = v1StringToSign({ ...ossRequest(v1Vector), dateSlot: v1Date });
     expect([error.status, error.code, error.ec]).toEqual([403, 'SignatureDoesNotMatch', '0002-00000040']);
     expect(error.extras).toEqual({
-      OSSAccessKeyId: 'ak', SignatureProvided: 'kSHKmLxlyEAKtZPkJhG9bZb5k7X=', StringToSign: stringToSign, StringToSignBytes: hex(stringToSign),
+      OSSAccessKeyId: 'ak', SignatureProvided: 'kSHKmLxlyEAKtZPkJhG9bZb5k7X=', StringToSign: stringToSign.toString('utf8'), StringToSignBytes: hex(stringToSign),
     });
     expect(error.extras['StringToSignBytes']?.startsWith('50 55 54 0a 65 42 35')).toBe(true);
     // A signature of another length is a plain mismatch too (no exception from timingSafeEqual).
@@ -369,7 +369,12 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
     };
   }
 
-  type Case = { method: string; key: string | undefined; headers: Headers; signed: Record<string, string>; unsigned: Record<string, string>; additional: string[] };
+  /**
+   * `headers` are what the server sees: the raw UTF-8 bytes of `meant` as node:http hands them over (latin1
+   * strings). ali-oss signs `meant`: its signer hashes the UTF-8 bytes, so it signs exactly the bytes sent —
+   * what ali-oss's `headerEncoding` option does when it puts such values on the wire itself.
+   */
+  type Case = { method: string; key: string | undefined; headers: Headers; meant: Headers; signed: Record<string, string>; unsigned: Record<string, string>; additional: string[] };
 
   function randomCase(rand: () => number): Case {
     const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
@@ -386,19 +391,22 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
       while (Buffer.byteLength(points.join('')) > 1023) points.pop();
       key = points.join('').replace(/^[/\\]+/, 'k/');
     }
-    // Header values travel as raw UTF-8 bytes that Node decodes as latin1, which ali-oss's encoder mimics.
-    const wire = (value: string) => Buffer.from(value, 'utf8').toString('latin1');
-    const headers: Headers = {};
+    // Signers trim values: ali-oss trims JavaScript whitespace (U+00A0 too), the server only spaces and
+    // tabs of the bytes; no value here starts or ends with a no-break space, where the two differ.
+    const value = (max: number) => text(max).replace(/^\u00a0+|\u00a0+$/g, '') || 'v';
+    const meant: Headers = {};
     for (const name of ['x-oss-meta-owner', 'X-Oss-Meta-Mixed', 'x-oss-meta-zz', 'x-oss-forbid-overwrite']) {
-      if (rand() < 0.4) headers[name] = wire(rand() < 0.2 ? ` ${text(20)}\t` : text(20)); // both sides trim x-oss-* values
+      if (rand() < 0.4) meant[name] = rand() < 0.2 ? ` ${value(20)}\t` : value(20); // both sides trim x-oss-* values
     }
-    if (rand() < 0.6) headers['Content-Type'] = pick(['application/octet-stream', 'text/plain;charset=utf-8', 'application/xml']);
-    if (rand() < 0.3) headers['Content-MD5'] = createHash('md5').update(text(10)).digest('base64');
+    if (rand() < 0.6) meant['Content-Type'] = pick(['application/octet-stream', 'text/plain;charset=utf-8', 'application/xml']);
+    if (rand() < 0.3) meant['Content-MD5'] = createHash('md5').update(text(10)).digest('base64');
     const additional: string[] = [];
     if (rand() < 0.3) {
-      headers['X-Custom'] = wire(text(10));
+      meant['X-Custom'] = value(10);
       additional.push('x-custom');
     }
+    // Header values travel as their raw UTF-8 bytes, which node:http hands over as latin1 strings.
+    const headers = Object.fromEntries(Object.entries(meant).map(([name, value]) => [name, Buffer.from(value, 'utf8').toString('latin1')]));
     const signed: Record<string, string> = {};
     if (rand() < 0.3) signed['uploads'] = '';
     else if (rand() < 0.5) Object.assign(signed, { partNumber: String(1 + Math.floor(rand() * 10_000)), uploadId: createHash('md5').update(text(5)).digest('hex').toUpperCase() });
@@ -409,7 +417,7 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
     const unsigned: Record<string, string> = {};
     if (rand() < 0.3) unsigned['prefix'] = text(10);
     if (rand() < 0.3) unsigned['max-parts'] = String(1 + Math.floor(rand() * 1000));
-    return { method: pick(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']), key, headers, signed, unsigned, additional };
+    return { method: pick(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']), key, headers, meant, signed, unsigned, additional };
   }
 
   const pairs = (record: Record<string, string>): QueryParam[] => Object.entries(record);
@@ -422,11 +430,11 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
     const rand = prng(1);
     for (let i = 0; i < iterations; i++) {
       const c = randomCase(rand);
-      const headers = { ...c.headers, 'x-oss-date': v1Date, ...(rand() < 0.3 ? { 'x-oss-security-token': 'token' } : {}) };
-      const canonical = signUtils.buildCanonicalString(c.method, resourceOf(c.key), { headers, parameters: { ...c.signed } });
+      const common = { 'x-oss-date': v1Date, ...(rand() < 0.3 ? { 'x-oss-security-token': 'token' } : {}) };
+      const canonical = signUtils.buildCanonicalString(c.method, resourceOf(c.key), { headers: { ...c.meant, ...common }, parameters: { ...c.signed } });
       const query = shuffled([...pairs(c.signed), ...pairs(c.unsigned)], rand);
-      const request = ossRequest({ method: c.method, bucket, key: c.key, query, headers: { ...headers, Authorization: `OSS ak:${signUtils.computeSignature('sk', canonical)}` } });
-      expect(v1StringToSign({ ...request, dateSlot: v1Date }), JSON.stringify(c.key)).toBe(canonical);
+      const request = ossRequest({ method: c.method, bucket, key: c.key, query, headers: { ...c.headers, ...common, Authorization: `OSS ak:${signUtils.computeSignature('sk', canonical)}` } });
+      expect(v1StringToSign({ ...request, dateSlot: v1Date }).toString('hex'), JSON.stringify(c.key)).toBe(Buffer.from(canonical, 'utf8').toString('hex'));
       expect(authenticate(request, optionsAt(v1Now)).accessKeyId).toBe('ak');
     }
   });
@@ -437,11 +445,11 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
       const c = randomCase(rand);
       const expires = String(v1Now / 1000 + 1 + Math.floor(rand() * 3600));
       const signed = { ...c.signed, ...(rand() < 0.3 ? { 'security-token': 'token' } : {}) };
-      const canonical = signUtils.buildCanonicalString(c.method, resourceOf(c.key), { headers: c.headers, parameters: { ...signed } }, expires);
+      const canonical = signUtils.buildCanonicalString(c.method, resourceOf(c.key), { headers: c.meant, parameters: { ...signed } }, expires);
       const auth: QueryParam[] = [['OSSAccessKeyId', 'ak'], ['Expires', expires], ['Signature', signUtils.computeSignature('sk', canonical)]];
       const query = shuffled([...pairs(signed), ...pairs(c.unsigned), ...auth], rand);
       const request = ossRequest({ method: c.method, bucket, key: c.key, query, headers: c.headers });
-      expect(v1StringToSign({ ...request, dateSlot: expires }), JSON.stringify(c.key)).toBe(canonical);
+      expect(v1StringToSign({ ...request, dateSlot: expires }).toString('hex'), JSON.stringify(c.key)).toBe(Buffer.from(canonical, 'utf8').toString('hex'));
       expect(authenticate(request, optionsAt(v1Now)).kind).toBe(signed['security-token'] === undefined ? 'root' : 'sts');
     }
   });
@@ -451,13 +459,16 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
     for (let i = 0; i < iterations; i++) {
       const c = randomCase(rand);
       const payload = rand() < 0.5 ? 'UNSIGNED-PAYLOAD' : createHash('sha256').update(String(i)).digest('hex');
-      const headers = { ...c.headers, 'x-oss-date': v4DateTime, 'x-oss-content-sha256': payload, ...(rand() < 0.3 ? { 'x-oss-security-token': 'token' } : {}) };
+      const common = { 'x-oss-date': v4DateTime, 'x-oss-content-sha256': payload, ...(rand() < 0.3 ? { 'x-oss-security-token': 'token' } : {}) };
+      const headers = { ...c.headers, ...common };
       const queries = aliQueries({ ...c.signed, ...c.unsigned });
-      const authorization = signUtils.authorizationV4('ak', 'sk', region, c.method, { headers, queries }, bucket, c.key, c.additional);
-      const canonical = signUtils.getCanonicalRequest(c.method, { headers, queries }, bucket, c.key, c.additional);
+      // ali-oss's own path for raw UTF-8 header bytes: `headerEncoding` other than utf-8 decodes them before signing.
+      const authorization = signUtils.authorizationV4('ak', 'sk', region, c.method, { headers, queries }, bucket, c.key, c.additional, 'latin1');
+      const canonical = signUtils.getCanonicalRequest(c.method, { headers: { ...c.meant, ...common }, queries }, bucket, c.key, c.additional);
       const query = shuffled([...pairs(c.signed), ...pairs(c.unsigned)], rand);
       const request = ossRequest({ method: c.method, bucket, key: c.key, query, headers: { ...headers, Authorization: authorization } });
-      expect(v4CanonicalRequest({ ...request, additionalHeaders: c.additional, hashedPayload: payload }), JSON.stringify(c.key)).toBe(canonical);
+      const ours = v4CanonicalRequest({ ...request, additionalHeaders: c.additional, hashedPayload: payload });
+      expect(ours.toString('hex'), JSON.stringify(c.key)).toBe(Buffer.from(canonical, 'utf8').toString('hex'));
       expect(authenticate(request, optionsAt(v4Time(v4DateTime))).accessKeyId).toBe('ak');
     }
   });
@@ -473,13 +484,13 @@ describe('differential against ali-oss 6.23 signUtils (seeded random keys)', () 
         'x-oss-credential': credentialFor(v4DateTime), 'x-oss-date': v4DateTime, 'x-oss-expires': String(1 + Math.floor(rand() * 604_800)),
         'x-oss-signature-version': 'OSS4-HMAC-SHA256', ...(rand() < 0.3 ? { 'x-oss-security-token': 'token' } : {}),
       });
-      const canonical = signUtils.getCanonicalRequest(c.method, { headers: c.headers, queries }, bucket, c.key, c.additional);
+      const canonical = signUtils.getCanonicalRequest(c.method, { headers: c.meant, queries }, bucket, c.key, c.additional);
       const stringToSign = signUtils.getStringToSign(region, v4DateTime, canonical);
       const signature = signUtils.getSignatureV4('sk', v4DateTime.slice(0, 8), region, stringToSign);
       const query = shuffled<QueryParam>([...Object.entries(queries).map(([name, value]): QueryParam => [name, value ?? '']), ['x-oss-signature', signature]], rand);
       const request = ossRequest({ method: c.method, bucket, key: c.key, query, headers: c.headers });
       const ours = v4CanonicalRequest({ ...request, query: stripSignature(query), additionalHeaders: c.additional, hashedPayload: 'UNSIGNED-PAYLOAD' });
-      expect(ours, JSON.stringify(c.key)).toBe(canonical);
+      expect(ours.toString('hex'), JSON.stringify(c.key)).toBe(Buffer.from(canonical, 'utf8').toString('hex'));
       expect(authenticate(request, optionsAt(v4Time(v4DateTime) + 1000)).accessKeyId).toBe('ak');
     }
   });

@@ -17,7 +17,7 @@
  *
  * The requests go over raw loopback sockets, a few connections in parallel. Asserted:
  * - no 5xx caused by input: the only 5xx allowed is `501 NotImplemented`, which the server answers
- *   for real OSS sub-resources it does not emulate (`?acl`, `?tagging`, `?symlink`, `list-type=2`, …);
+ *   for real OSS sub-resources it does not emulate (`?symlink`, `?restore`, `?versioning`, …);
  * - every answer carries a 24-hex `x-oss-request-id`; every answer ≥ 400 (and 203 CallbackFailed)
  *   is an OSS `<Error>` document (for HEAD: base64 in `x-oss-err`) whose RequestId equals that
  *   header — except the STS endpoint (`GET`/`POST /?Action=…`, `POST /` forms), which answers in

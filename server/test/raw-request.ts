@@ -58,7 +58,7 @@ export type RawResponse = {
   readonly xml: Record<string, string>;
   /** The error document's child element names in document order. */
   readonly xmlOrder: readonly string[];
-  /** The StringToSign the helper signed, when it signed. */
+  /** The StringToSign the helper signed, when it signed (a latin1 string of its bytes). */
   readonly stringToSign: string | undefined;
 };
 
@@ -133,19 +133,24 @@ export function addressOf(path: string, host: string | undefined): { bucket: str
   return { bucket: tryDecode(bucket), key: slash === -1 ? '' : tryDecode(rest.slice(slash + 1)) };
 }
 
-/** StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedOSSHeaders CanonicalizedResource. */
+/**
+ * StringToSign = VERB \n Content-MD5 \n Content-Type \n Date \n CanonicalizedOSSHeaders CanonicalizedResource,
+ * as a latin1 string of the bytes signed (one character per byte): header values are already the wire
+ * bytes (node:http sends a latin1 string byte for byte), the resource becomes its UTF-8 bytes.
+ */
 export function v1StringToSign(method: string, headers: Readonly<Record<string, string>>, resource: string): string {
   const lower: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value;
   const ossHeaders = Object.keys(lower).filter((n) => n.startsWith('x-oss-')).sort()
-    .map((n) => `${n}:${lower[n]!.trim()}\n`).join('');
+    .map((n) => `${n}:${lower[n]!.replace(/^[\t ]+|[\t ]+$/g, '')}\n`).join('');
   const dateSlot = lower['date'] ?? lower['x-oss-date'] ?? '';
-  return `${method.toUpperCase()}\n${lower['content-md5'] ?? ''}\n${lower['content-type'] ?? ''}\n${dateSlot}\n${ossHeaders}${resource}`;
+  const resourceBytes = Buffer.from(resource, 'utf8').toString('latin1');
+  return `${method.toUpperCase()}\n${lower['content-md5'] ?? ''}\n${lower['content-type'] ?? ''}\n${dateSlot}\n${ossHeaders}${resourceBytes}`;
 }
 
-/** base64(HMAC-SHA1(secret, StringToSign)). */
+/** base64(HMAC-SHA1(secret, StringToSign)) over the bytes {@link v1StringToSign} stands for. */
 export function v1Sign(secret: string, stringToSign: string): string {
-  return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
+  return createHmac('sha1', secret).update(stringToSign, 'latin1').digest('base64');
 }
 
 function decodeEntities(text: string): string {

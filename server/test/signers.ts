@@ -61,11 +61,14 @@ function canonicalHeaders(headers: Readonly<Record<string, string>>): string {
   return Object.keys(headers)
     .filter((name) => name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-'))
     .sort()
-    .map((name) => `${name}:${headers[name]!.trim()}\n`)
+    .map((name) => `${name}:${headers[name]!.replace(/^[\t ]+|[\t ]+$/g, '')}\n`)
     .join('');
 }
 
-/** The V4 canonical request (§3.3) of a request without additional headers. */
+/**
+ * The V4 canonical request (§3.3) of a request without additional headers, as a latin1 string of the bytes
+ * hashed: path and query encode to ASCII, header values are the wire bytes already.
+ */
 export function v4CanonicalRequest(input: SignInput, query: ReadonlyArray<readonly [string, string]>, hashedPayload: string): string {
   const path = input.bucket === undefined ? '/' : `/${input.bucket}/${input.key}`;
   return [input.method.toUpperCase(), rfc3986(path, true), canonicalQuery(query), canonicalHeaders(input.headers), '', hashedPayload].join('\n');
@@ -79,7 +82,7 @@ function v4Key(secret: string, date: string, region: string): Buffer {
 
 function v4Sign(signer: Signer, dateTime: string, region: string, canonical: string): string {
   const scope = `${dateTime.slice(0, 8)}/${region}/oss/aliyun_v4_request`;
-  const toSign = `${v4Algorithm}\n${dateTime}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+  const toSign = `${v4Algorithm}\n${dateTime}\n${scope}\n${createHash('sha256').update(canonical, 'latin1').digest('hex')}`;
   return createHmac('sha256', v4Key(signer.secret, dateTime.slice(0, 8), region)).update(toSign).digest('hex');
 }
 

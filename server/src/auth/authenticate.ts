@@ -205,7 +205,8 @@ function verifyV4(request: OssRequest, options: AuthOptions, claim: V4Claim): Pr
       SignatureProvided: claim.signature,
       StringToSign: stringToSign,
       StringToSignBytes: hexBytes(stringToSign),
-      CanonicalRequest: canonicalRequest,
+      // The XML document is UTF-8: header bytes that are UTF-8 (the usual case) read as sent.
+      CanonicalRequest: canonicalRequest.toString('utf8'),
     }, '0002-00000201');
   }
   return principal;
@@ -215,12 +216,15 @@ function v1Parts(request: OssRequest) {
   return { method: request.method, headers: request.headers, bucket: request.bucket, key: request.key, query: request.query };
 }
 
-/** §2.9: V1 mismatches echo what the server signed so a client can diff it, EC 0002-00000040. */
-function v1Mismatch(accessKeyId: string, signature: string, stringToSign: string) {
+/**
+ * §2.9: V1 mismatches echo what the server signed so a client can diff it, EC 0002-00000040. The bytes
+ * are exact; the text reads them as UTF-8 (the XML document's encoding).
+ */
+function v1Mismatch(accessKeyId: string, signature: string, stringToSign: Buffer) {
   return errors.signatureDoesNotMatch({
     OSSAccessKeyId: accessKeyId,
     SignatureProvided: signature,
-    StringToSign: stringToSign,
+    StringToSign: stringToSign.toString('utf8'),
     StringToSignBytes: hexBytes(stringToSign),
   }, '0002-00000040');
 }

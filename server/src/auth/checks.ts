@@ -35,8 +35,9 @@ export function signaturesMatch(provided: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export const hexBytes = (text: string): string =>
-  Array.from(Buffer.from(text, 'utf8'), (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+/** Space-separated hex of the bytes signed (a string stands for its UTF-8 bytes), as `StringToSignBytes` shows them. */
+export const hexBytes = (bytes: Buffer | string): string =>
+  Array.from(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -1,6 +1,11 @@
 /**
  * OSS Signature V1 (HMAC-SHA1) canonicalisation and signing, oss-protocol.md §3.1 and §3.2.
  * Pure functions over already-decoded request parts; written from the protocol notes, not from SDK code.
+ *
+ * What is signed is bytes: header values exactly as they came over the wire (node:http hands them over
+ * as latin1 strings, one character per byte, which is how they arrive here), the resource as the
+ * UTF-8 bytes of the decoded key and sub-resources. So a client that sends a value's raw UTF-8 bytes
+ * (ali-oss with `headerEncoding`) and signs those bytes matches, as it does against OSS.
  */
 import { createHmac } from 'node:crypto';
 import type { QueryParam } from '../request.js';
@@ -28,8 +33,9 @@ export const signedSubResources: ReadonlySet<string> = new Set([
 /** The parts of a request that V1 signs. Header names must already be lower-case. */
 export type V1StringToSignInput = {
   readonly method: string;
+  /** Values as node:http gives them: latin1 strings of the wire bytes. */
   readonly headers: Readonly<Record<string, string>>;
-  /** `Date` header (or `x-oss-date`) for header auth; the `Expires` number for presigned URLs (§3.2). */
+  /** `Date` header (or `x-oss-date`) for header auth; the `Expires` number for presigned URLs (§3.2). Wire bytes, like a header. */
   readonly dateSlot: string;
   readonly bucket: string | undefined;
   /** Decoded object key; undefined or `''` for bucket-level requests. */
@@ -58,30 +64,47 @@ export function v1CanonicalizedResource(
   return signed.length === 0 ? path : `${path}?${signed.join('&')}`;
 }
 
-/** CanonicalizedOSSHeaders: every `x-oss-*` header as `name:value\n`, values trimmed, sorted by name. */
+/**
+ * Trims the spaces and tabs around a header value. Only those: on wire bytes, `String.prototype.trim`
+ * would also cut a lone 0xA0 byte, the tail of a UTF-8 no-break space (C2 A0), and sign half a character.
+ */
+export function trimHeaderValue(value: string): string {
+  return value.replace(/^[\t ]+|[\t ]+$/g, '');
+}
+
+/**
+ * CanonicalizedOSSHeaders: every `x-oss-*` header as `name:value\n`, values trimmed, sorted by name. The
+ * result stays a latin1 string of wire bytes, like the values.
+ */
 export function v1CanonicalizedOssHeaders(headers: Readonly<Record<string, string>>): string {
   return Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-'))
     .sort(byCodeUnit)
-    .map((name) => `${name}:${(headers[name] ?? '').trim()}\n`)
+    .map((name) => `${name}:${trimHeaderValue(headers[name] ?? '')}\n`)
     .join('');
 }
 
-/** The V1 StringToSign: `VERB\nContent-MD5\nContent-Type\nDate\n` + OSS headers + resource (§3.1). */
-export function v1StringToSign(input: V1StringToSignInput): string {
-  return (
+/**
+ * The V1 StringToSign, `VERB\nContent-MD5\nContent-Type\nDate\n` + OSS headers + resource (§3.1), as the
+ * bytes that are signed: everything up to the resource as the wire bytes of the header values, the
+ * resource as UTF-8.
+ */
+export function v1StringToSign(input: V1StringToSignInput): Buffer {
+  const headerPart =
     `${input.method.toUpperCase()}\n` +
     `${input.headers['content-md5'] ?? ''}\n` +
     `${input.headers['content-type'] ?? ''}\n` +
     `${input.dateSlot}\n` +
-    v1CanonicalizedOssHeaders(input.headers) +
-    v1CanonicalizedResource(input.bucket, input.key, input.query)
-  );
+    v1CanonicalizedOssHeaders(input.headers);
+  return Buffer.concat([
+    Buffer.from(headerPart, 'latin1'),
+    Buffer.from(v1CanonicalizedResource(input.bucket, input.key, input.query), 'utf8'),
+  ]);
 }
 
-/** `base64(HMAC-SHA1(secret, UTF-8 bytes of stringToSign))`. */
-export function v1Signature(secret: string, stringToSign: string): string {
-  return createHmac('sha1', secret).update(stringToSign, 'utf8').digest('base64');
+/** `base64(HMAC-SHA1(secret, stringToSign))`; a string is signed as its UTF-8 bytes. */
+export function v1Signature(secret: string, stringToSign: Buffer | string): string {
+  return createHmac('sha1', secret).update(stringToSign).digest('base64');
 }
 
 const monthIndex: Readonly<Record<string, number>> = {

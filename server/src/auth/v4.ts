@@ -1,9 +1,13 @@
 /**
  * OSS Signature V4 (`OSS4-HMAC-SHA256`) canonicalisation and signing, oss-protocol.md §3.3 and §3.4.
  * Pure functions over already-decoded request parts; written from the protocol notes, not from SDK code.
+ *
+ * The canonical request is hashed as bytes: path and query percent-encode their UTF-8 bytes (ASCII
+ * results), header values stay the bytes sent (node:http's latin1 strings, one character per byte).
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { QueryParam } from '../request.js';
+import { trimHeaderValue } from './v1.js';
 
 /** The algorithm name in the Authorization header, the StringToSign and `x-oss-signature-version`. */
 export const v4Algorithm = 'OSS4-HMAC-SHA256';
@@ -22,6 +26,7 @@ export type V4CanonicalRequestInput = {
   readonly key: string | undefined;
   /** Every query parameter to sign (presigned URLs leave out `x-oss-signature`). */
   readonly query: readonly QueryParam[];
+  /** Values as node:http gives them: latin1 strings of the wire bytes. */
   readonly headers: Readonly<Record<string, string>>;
   /** Lower-case names from `AdditionalHeaders` / `x-oss-additional-headers`, in the order signed. */
   readonly additionalHeaders: readonly string[];
@@ -78,13 +83,17 @@ export function v4CanonicalHeaders(
   for (const name of Object.keys(headers)) {
     if (name === 'content-type' || name === 'content-md5' || name.startsWith('x-oss-')) names.add(name);
   }
-  return [...names].sort(byCodeUnit).map((name) => `${name}:${(headers[name] ?? '').trim()}\n`).join('');
+  return [...names].sort(byCodeUnit).map((name) => `${name}:${trimHeaderValue(headers[name] ?? '')}\n`).join('');
 }
 
-/** The six-line canonical request of §3.3 (the header block's own trailing `\n` leaves an empty line). */
-export function v4CanonicalRequest(input: V4CanonicalRequestInput): string {
+/**
+ * The six-line canonical request of §3.3 (the header block's own trailing `\n` leaves an empty line), as
+ * the bytes that are hashed. Every part but the header values is ASCII by then, so the whole text is
+ * one latin1 string of bytes.
+ */
+export function v4CanonicalRequest(input: V4CanonicalRequestInput): Buffer {
   const path = input.bucket === undefined ? '/' : `/${input.bucket}/${input.key ?? ''}`;
-  return [
+  const text = [
     input.method.toUpperCase(),
     v4Encode(path, true),
     v4CanonicalQuery(input.query, input.keepEquals),
@@ -92,6 +101,7 @@ export function v4CanonicalRequest(input: V4CanonicalRequestInput): string {
     input.additionalHeaders.join(';'),
     input.hashedPayload,
   ].join('\n');
+  return Buffer.from(text, 'latin1');
 }
 
 /** Credential scope `yyyymmdd/region/oss/aliyun_v4_request`. */
@@ -99,9 +109,12 @@ export function v4Scope(date: string, region: string): string {
   return `${date}/${region}/${v4Product}/${v4Terminator}`;
 }
 
-/** `OSS4-HMAC-SHA256\n<x-oss-date>\n<scope>\nhex(SHA256(canonicalRequest))`; the scope date is the x-oss-date day. */
-export function v4StringToSign(dateTime: string, region: string, canonicalRequest: string): string {
-  const hash = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
+/**
+ * `OSS4-HMAC-SHA256\n<x-oss-date>\n<scope>\nhex(SHA256(canonicalRequest))`; the scope date is the x-oss-date
+ * day. A canonical request given as a string is hashed as its UTF-8 bytes.
+ */
+export function v4StringToSign(dateTime: string, region: string, canonicalRequest: Buffer | string): string {
+  const hash = createHash('sha256').update(canonicalRequest).digest('hex');
   return `${v4Algorithm}\n${dateTime}\n${v4Scope(dateTime.slice(0, 8), region)}\n${hash}`;
 }
 

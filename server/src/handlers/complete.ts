@@ -9,6 +9,7 @@ import { parseCallback } from '../callback.js';
 import { encodeKey, normalizeEtag, quoted, readSmallBody, sendXml, type Context } from '../context.js';
 import { crc64Combine } from '../crc64.js';
 import { errors } from '../errors.js';
+import { attributesOf, encryptionHeaders, readObjectAcl } from '../object-attributes.js';
 import { queryValue } from '../request.js';
 import type { ObjectRecord } from '../storage/object-store.js';
 import type { PartRecord } from '../storage/upload-store.js';
@@ -46,6 +47,8 @@ export async function completeMultipartUpload(ctx: Context): Promise<void> {
   const upload = ctx.storage.uploads.get(uploadId, bucket, key);
   const callback = parseCallback(ctx.request.headers['x-oss-callback'], ctx.request.headers['x-oss-callback-var']);
   const completeAll = ctx.request.headers['x-oss-complete-all']?.toLowerCase() === 'yes';
+  // Complete may name the object's ACL (go-sdk-v2 CompleteMultipartUploadRequest.Acl); else Initiate's stands.
+  const acl = readObjectAcl(ctx.request) ?? upload.acl;
   const body = await readSmallBody(ctx, maxCompleteBodyBytes, () => errors.malformedXml('The XML you provided was larger than the maximum allowed size.'));
   let listed: CompletePart[];
   if (completeAll) {
@@ -65,6 +68,7 @@ export async function completeMultipartUpload(ctx: Context): Promise<void> {
       v: 1, bucket, key, size: parts.reduce((n, p) => n + p.size, 0), etag: multipartEtag(parts), contentType: upload.contentType,
       contentMd5: undefined, crc64: crc.toString(), lastModified: new Date().toISOString(), userMeta: upload.userMeta,
       headers: upload.headers, type: 'Multipart', uploadId, segments: parts.map((p) => ({ blob: p.blob, size: p.size })),
+      ...attributesOf({ storageClass: upload.storageClass, acl, encryption: upload.encryption, tags: upload.tags }),
     };
     upload.state = 'completing';
     try {
@@ -78,7 +82,7 @@ export async function completeMultipartUpload(ctx: Context): Promise<void> {
     await ctx.storage.uploads.remove(upload, new Set(parts.map((p) => p.blob)));
     return result;
   });
-  const headers = { ETag: quoted(record.etag), 'x-oss-hash-crc64ecma': record.crc64 };
+  const headers = { ETag: quoted(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record.encryption) };
   const url = queryValue(ctx.request, 'encoding-type') === 'url';
   await replyAfterWrite(ctx, callback, { bucket, object: key, etag: record.etag, size: record.size, mimeType: record.contentType }, headers,
     () => sendXml(ctx, 'CompleteMultipartUploadResult', {

@@ -1,8 +1,9 @@
 /**
  * InitiateMultipartUpload, UploadPart, UploadPartCopy and AbortMultipartUpload (oss-protocol.md §2.1–2.5).
  */
-import { encodeKey, quoted, sendEmpty, sendXml, type Context } from '../context.js';
+import { authorize, encodeKey, quoted, sendEmpty, sendXml, type Context } from '../context.js';
 import { errors } from '../errors.js';
+import { encryptionHeaders, readObjectAttributes } from '../object-attributes.js';
 import { forbidsOverwrite, readObjectHeaders } from '../object-headers.js';
 import { queryValue } from '../request.js';
 import type { BlobInfo } from '../storage/blob-store.js';
@@ -10,18 +11,25 @@ import type { PartRecord, Upload } from '../storage/upload-store.js';
 import { readCopySource } from './copy-source.js';
 import { writeBody } from './write-body.js';
 
-/** InitiateMultipartUpload: fixes the final object's metadata and returns a new UploadId. */
+/**
+ * InitiateMultipartUpload: fixes the final object's metadata and attributes (storage class, ACL,
+ * encryption, tags) and returns a new UploadId; the encryption is echoed, as OSS does.
+ */
 export async function initiateMultipartUpload(ctx: Context): Promise<void> {
   const bucket = ctx.request.bucket!;
   const key = ctx.request.key!;
   const meta = readObjectHeaders(ctx.request);
+  const attributes = readObjectAttributes(ctx.request);
+  if (attributes.tags) authorize(ctx, 'oss:PutObjectTagging', bucket, key);
   const forbidOverwrite = forbidsOverwrite(ctx.request);
   if (forbidOverwrite && (await ctx.storage.objects.get(bucket, key))) throw errors.fileAlreadyExists();
-  const upload = await ctx.storage.uploads.create({ bucket, key, ...meta, forbidOverwrite, initiated: new Date().toISOString() });
+  const upload = await ctx.storage.uploads.create({
+    bucket, key, ...meta, forbidOverwrite, initiated: new Date().toISOString(), ...attributes,
+  });
   const url = queryValue(ctx.request, 'encoding-type') === 'url';
   sendXml(ctx, 'InitiateMultipartUploadResult', {
     Bucket: bucket, Key: encodeKey(key, url), UploadId: upload.id, EncodingType: url ? 'url' : undefined,
-  });
+  }, encryptionHeaders(upload.encryption));
 }
 
 /** Validates `partNumber`: an integer within 1..10000, else InvalidArgument (EC 0017-00000220). */
@@ -46,7 +54,9 @@ export async function uploadPart(ctx: Context): Promise<void> {
     partNumber, etag, size: info.size, crc64: info.crc64.toString(), lastModified: new Date().toISOString(), blob: info.blob,
   };
   await ctx.storage.uploads.addPart(upload, part);
-  sendEmpty(ctx, 200, { ETag: quoted(etag), 'Content-MD5': info.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64 });
+  sendEmpty(ctx, 200, {
+    ETag: quoted(etag), 'Content-MD5': info.md5.toString('base64'), 'x-oss-hash-crc64ecma': part.crc64, ...encryptionHeaders(upload.encryption),
+  });
 }
 
 function readCopyRange(ctx: Context, size: number): { start: number; end: number } {
@@ -66,6 +76,7 @@ export async function uploadPartCopy(ctx: Context): Promise<void> {
   const partNumber = readPartNumber(ctx);
   const upload = findUpload(ctx);
   const source = await readCopySource(ctx);
+  if (!source) return; // 304 Not Modified: nothing copied, the part is unchanged
   let info: BlobInfo;
   try {
     const { start, end } = readCopyRange(ctx, source.record.size);

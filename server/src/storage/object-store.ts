@@ -27,13 +27,39 @@ export type ObjectRecord = {
   readonly lastModified: string;
   /** `x-oss-meta-*` values by lower-case suffix. */
   readonly userMeta: Readonly<Record<string, string>>;
-  /** Cache-Control, Content-Disposition, Content-Encoding, Expires, as given. */
+  /** Cache-Control, Content-Disposition, Content-Encoding, Content-Language, Expires, as given. */
   readonly headers: Readonly<Record<string, string>>;
   readonly type: 'Normal' | 'Multipart';
   /** The multipart upload that produced it. */
   readonly uploadId: string | undefined;
   readonly segments: readonly Segment[];
+  /** `x-oss-storage-class`; absent (records from before it was kept) means Standard. */
+  readonly storageClass?: StorageClass;
+  /** `x-oss-object-acl`; absent means `default` (the bucket's ACL). */
+  readonly acl?: ObjectAcl;
+  /** Server-side encryption asked for when the object was written. */
+  readonly encryption?: Encryption;
+  /** Object tags in the order given; absent means none. */
+  readonly tags?: readonly Tag[];
 };
+
+/** OSS storage classes. */
+export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
+/** Object ACLs; `default` inherits the bucket's. */
+export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write';
+/** Server-side encryption: the algorithm, and for KMS the data algorithm and the key id when given. */
+export type Encryption = {
+  readonly algorithm: 'AES256' | 'KMS' | 'SM4';
+  readonly dataAlgorithm?: 'SM4';
+  readonly keyId?: string;
+};
+/** One object tag: key and value. */
+export type Tag = readonly [key: string, value: string];
+
+/** The storage class of an object or upload; records written before it was kept are Standard. */
+export function storageClassOf(item: { readonly storageClass?: StorageClass | undefined }): StorageClass {
+  return item.storageClass ?? 'Standard';
+}
 
 /** Object records of all buckets, under `<data>/buckets/<bucket>/`. */
 export class ObjectStore {
@@ -94,6 +120,20 @@ export class ObjectStore {
       check?.(existing);
       await writeFileAtomic(this.#path(record.bucket, record.key), JSON.stringify(record), this.#files);
       if (existing) await this.#blobs.remove(unusedBlobs(existing, record));
+    });
+  }
+
+  /**
+   * Rewrites the record of an existing object under the key's lock, keeping its bytes (PutObjectAcl,
+   * PutObjectTagging: neither changes the ETag or Last-Modified). Undefined when there is no such object.
+   */
+  async update(bucket: string, key: string, change: (record: ObjectRecord) => ObjectRecord): Promise<ObjectRecord | undefined> {
+    return this.#lock.run(`${bucket}/${key}`, async () => {
+      const existing = await this.get(bucket, key);
+      if (!existing) return undefined;
+      const next = change(existing);
+      await writeFileAtomic(this.#path(bucket, key), JSON.stringify(next), this.#files);
+      return next;
     });
   }
 

@@ -1,12 +1,13 @@
 /**
  * The data directory: `blobs/` (bytes), `buckets/<name>/` (object records), `uploads/<id>/`
- * (multipart state), `tmp/` (writes in progress). Opening it recovers from a crash: half-written
- * temporaries are dropped, uploads whose Complete had already published the object are finished
- * off, and blobs nothing refers to are deleted.
+ * (multipart state), `cors/<bucket>.json` (bucket CORS rules), `tmp/` (writes in progress).
+ * Opening it recovers from a crash: half-written temporaries are dropped, uploads whose Complete
+ * had already published the object are finished off, and blobs nothing refers to are deleted.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BlobStore } from './blob-store.js';
+import { CorsStore } from './cors-store.js';
 import type { FileOptions } from './files.js';
 import { ObjectStore } from './object-store.js';
 import { UploadStore } from './upload-store.js';
@@ -17,6 +18,8 @@ export type Storage = {
   readonly blobs: BlobStore;
   readonly objects: ObjectStore;
   readonly uploads: UploadStore;
+  /** Bucket CORS configurations (PutBucketCors). */
+  readonly cors: CorsStore;
 };
 
 /** Opens (creating when needed) a data directory and the given buckets. */
@@ -29,10 +32,12 @@ export async function openStorage(dataDir: string, options: { fsync: boolean; bu
   const blobs = new BlobStore(join(root, 'blobs'), files);
   const objects = new ObjectStore(join(root, 'buckets'), files, blobs);
   const uploads = new UploadStore(join(root, 'uploads'), files, blobs);
+  const cors = new CorsStore(join(root, 'cors'), files);
+  await cors.load();
   for (const bucket of options.buckets) await objects.createBucket(bucket);
   await uploads.load();
   await collectGarbage(objects, uploads, blobs);
-  return { dataDir: root, blobs, objects, uploads };
+  return { dataDir: root, blobs, objects, uploads, cors };
 }
 
 async function collectGarbage(objects: ObjectStore, uploads: UploadStore, blobs: BlobStore): Promise<void> {

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import type { BlobStore } from './blob-store.js';
+import type { Encryption, ObjectAcl, StorageClass, Tag } from './object-store.js';
 import { appendLine, writeFileAtomic, type FileOptions } from './files.js';
 import { KeyedLock } from './keyed-lock.js';
 
@@ -22,6 +23,14 @@ export type UploadInit = {
   readonly forbidOverwrite: boolean;
   /** ISO time. */
   readonly initiated: string;
+  /** `x-oss-storage-class` given at Initiate; absent (uploads from before it was kept) means Standard. */
+  readonly storageClass?: StorageClass;
+  /** `x-oss-object-acl` given at Initiate (Complete may name another). */
+  readonly acl?: ObjectAcl;
+  /** Server-side encryption given at Initiate; parts and Complete answer with it. */
+  readonly encryption?: Encryption;
+  /** `x-oss-tagging` given at Initiate. */
+  readonly tags?: readonly Tag[];
 };
 
 /** One acknowledged part. */

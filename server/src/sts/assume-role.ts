@@ -41,7 +41,10 @@ const defaultDurationSeconds = 3600;
 const maxPolicyChars = 2048;
 const roleArnPattern = /^acs:ram::(\d+):role\/([A-Za-z0-9.-]{1,64})$/;
 const sessionNamePattern = /^[\w.@-]{2,64}$/;
-const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+// ISO 8601 UTC, whole seconds as the API reference shows (`2014-05-26T12:00:00Z`) or with a fraction, as
+// ali-oss's STS client sends `new Date().toISOString()` (`2026-12-04T16:39:35.123Z`). The fraction's
+// upper length real STS takes is unverified; up to nanoseconds is accepted, and only milliseconds count.
+const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** A failure that becomes an STS error body; never leaves this module. */
 class StsFailure extends Error {
@@ -141,14 +144,26 @@ function authenticate(method: string, params: ReadonlyMap<string, string>, deps:
 }
 
 function checkTimestamp(value: string, now: number): void {
-  const match = timestampPattern.exec(value);
-  const time = match === null ? Number.NaN : Date.parse(value);
-  if (match === null || Number.isNaN(time)) {
-    throw new StsFailure(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted; expected YYYY-MM-DDThh:mm:ssZ.');
+  const time = parseTimestamp(value);
+  if (Number.isNaN(time)) {
+    throw new StsFailure(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted; expected YYYY-MM-DDThh:mm:ss[.sss]Z.');
   }
   if (Math.abs(now - time) > maxTimestampSkewMs) {
     throw new StsFailure(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired; it must be within 15 minutes of ${new Date(now).toISOString()}.`);
   }
+}
+
+/** Epoch milliseconds of a `Timestamp`, or NaN when it is malformed or names an impossible instant (31 Feb, 24:00). */
+function parseTimestamp(value: string): number {
+  const match = timestampPattern.exec(value);
+  if (match === null) return Number.NaN;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const back = new Date(ms);
+  // Date.UTC rolls impossible fields over into the next unit; a round trip catches that.
+  const same = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day
+    && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
+  return same ? ms : Number.NaN;
 }
 
 /**

@@ -8,12 +8,17 @@
  * |----------------------------|---------------------------------------------------------------------------|---------------------|
  * | `oss:PutObject`            | PutObject, InitiateMultipartUpload, UploadPart, UploadPartCopy (target), CompleteMultipartUpload | object |
  * | `oss:GetObject`            | GetObject, HeadObject, UploadPartCopy (source)                            | object              |
- * | `oss:DeleteObject`         | DeleteObject                                                              | object              |
+ * | `oss:DeleteObject`         | DeleteObject, DeleteMultipleObjects (each key of the body)                | object              |
  * | `oss:AbortMultipartUpload` | AbortMultipartUpload                                                      | object              |
  * | `oss:ListParts`            | ListParts                                                                 | object              |
  * | `oss:ListMultipartUploads` | ListMultipartUploads                                                      | bucket              |
- * | `oss:ListObjects`          | ListObjects (GetBucket)                                                   | bucket              |
+ * | `oss:ListObjects`          | ListObjects (GetBucket), ListObjectsV2 (GetBucketV2)                      | bucket              |
  * | `oss:ListBuckets`          | ListBuckets (GetService)                                                  | `acs:oss:*:*:*`     |
+ * | `oss:GetObjectAcl`         | GetObjectAcl                                                              | object              |
+ * | `oss:PutObjectAcl`         | PutObjectAcl                                                              | object              |
+ * | `oss:GetObjectTagging`     | GetObjectTagging; GetObject/HeadObject send `x-oss-tagging-count` only with it | object         |
+ * | `oss:PutObjectTagging`     | PutObjectTagging; PutObject, InitiateMultipartUpload, CopyObject with `x-oss-tagging` | object  |
+ * | `oss:DeleteObjectTagging`  | DeleteObjectTagging                                                       | object              |
  */
 
 /** One statement of a session policy, with the JSON shape RAM uses. */
@@ -45,7 +50,12 @@ export type OssAction =
   | 'oss:ListParts'
   | 'oss:ListMultipartUploads'
   | 'oss:ListObjects'
-  | 'oss:ListBuckets';
+  | 'oss:ListBuckets'
+  | 'oss:GetObjectAcl'
+  | 'oss:PutObjectAcl'
+  | 'oss:GetObjectTagging'
+  | 'oss:PutObjectTagging'
+  | 'oss:DeleteObjectTagging';
 
 /**
  * A policy that fails the grammar check. It lives here rather than in `errors.ts` because it is an
