@@ -4,6 +4,11 @@
  * responses stay readable (oss-protocol.md §7: without CORS headers on errors the browser hides
  * status and body). URLs are presigned in Node by the official ali-oss client, so nothing here
  * depends on our SDK's signing.
+ *
+ * Then the SDK itself against misconfigured bucket rules (issue 13): rules set through PutBucketCors
+ * that hide `ETag`, or that do not allow a request header the SDK sends, make an upload from the
+ * e2e upload page fail in Chromium exactly as it would on a real bucket so configured — and the
+ * SDK's error says which rule is missing as far as the browser lets it know.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { createOssServer } from '../server/src/server.js';
+import { startOss, type E2eOss } from './support/oss.js';
+import { ossControl } from './support/oss-control.js';
+import { startPageServer, type PageServer } from './support/pages.js';
+import { createTestFile, type TestFile } from './support/test-file.js';
+import { openUploadPage, pickFile, recordOssRequests, runUpload, type RunUploadOutcome } from './support/upload-page.js';
 
 const accessKeyId = 'oss-local-ak';
 const accessKeySecret = 'oss-local-sk';
@@ -217,4 +227,119 @@ test('V4 presigned URLs work from the page', async ({ page }) => {
   const get = await pageFetch(page, await pathStyle.signatureUrlV4('GET', 600, {}, key), { method: 'GET' });
   expect(get.status).toBe(200);
   expect(Buffer.from(get.bytes).equals(Buffer.from(body))).toBe(true);
+});
+
+/** A rule as ali-oss's `putBucketCORS` takes it. */
+type AliCorsRule = { allowedOrigin: string | string[]; allowedMethod: string | string[]; allowedHeader?: string | string[]; exposeHeader?: string | string[]; maxAgeSeconds?: string };
+type CorsAdmin = {
+  putBucketCORS(name: string, rules: AliCorsRule[]): Promise<{ res: { status: number } }>;
+  listUploads(query: object): Promise<{ uploads: Array<{ name: string; uploadId: string }> | null }>;
+  listParts(name: string, uploadId: string): Promise<{ parts: unknown }>;
+};
+
+/** The README's recommended rule, but for the one field each misconfigured bucket gets wrong. */
+const allMethods = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
+const misconfigured: Record<string, AliCorsRule> = {
+  // ETag left out of ExposeHeader: every answer arrives, but the browser hides its ETag from the page.
+  'no-etag': { allowedOrigin: '*', allowedMethod: allMethods, allowedHeader: '*', exposeHeader: ['x-oss-request-id', 'x-oss-hash-crc64ecma'], maxAgeSeconds: '600' },
+  // AllowedHeader lists headers one by one and misses Content-MD5, which the SDK sends with every part.
+  'no-md5': { allowedOrigin: '*', allowedMethod: allMethods, allowedHeader: ['authorization', 'content-type', 'x-oss-*'], exposeHeader: ['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma'], maxAgeSeconds: '600' },
+};
+
+test.describe('misconfigured bucket rules fail the SDK in the browser as they do on OSS', () => {
+  let oss: E2eOss;
+  let pages: PageServer;
+  let file: TestFile;
+
+  test.beforeAll(async () => {
+    // `faults` only for the request log, which shows what reached the server.
+    oss = await startOss({ buckets: ['demo', ...Object.keys(misconfigured)], faults: true });
+    pages = await startPageServer();
+    file = await createTestFile(300 * 1024, 'cors-probe.bin');
+    for (const [name, rule] of Object.entries(misconfigured)) {
+      // Set the way an operator would on OSS: PutBucketCors through the official client.
+      const put = await (oss.client(name) as unknown as CorsAdmin).putBucketCORS(name, [rule]);
+      expect(put.res.status).toBe(200);
+    }
+  });
+
+  test.afterAll(async () => {
+    await file?.dispose();
+    await pages?.close();
+    await oss?.dispose();
+  });
+
+  /** Uploads the 300 KiB file in three 100 KiB parts, without retries (a CORS rejection is not transient). */
+  async function upload(page: Page, bucket: string): Promise<RunUploadOutcome> {
+    await openUploadPage(page, pages, oss);
+    await pickFile(page, file.path);
+    return runUpload(page, {
+      endpoint: oss.endpoint, bucket, region: 'cn-hangzhou', pathStyle: true, signatureVersion: 'v4',
+      key: `cors/${bucket}.bin`, credentials: 'backend', partSize: 100 * 1024, retry: 0,
+    });
+  }
+
+  test('control: the same upload succeeds on a bucket with the README rule', async ({ page }) => {
+    const outcome = await upload(page, 'demo');
+    expect(outcome.ok, outcome.ok ? '' : `${outcome.error.name}: ${outcome.error.message}`).toBe(true);
+    expect((await oss.objectMd5('cors/demo.bin')).md5).toBe(file.md5Hex());
+  });
+
+  test('ETag not in ExposeHeader: the part is stored, the page cannot read its ETag, the SDK names the rule', async ({ page }) => {
+    const parts: Array<{ status: number; etag: string | undefined }> = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (response.request().method() === 'PUT' && url.searchParams.has('partNumber')) {
+        parts.push({ status: response.status(), etag: response.headers()['etag'] });
+      }
+    });
+    const outcome = await upload(page, 'no-etag');
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.name).toBe('OssError');
+    expect(outcome.error.message).toMatch(/^UploadPart #\d+ succeeded but its ETag header is not readable: is `ETag` in the bucket's CORS ExposeHeaders\?$/);
+    // The server did answer 200 with an ETag (Playwright sees the wire): only the page was denied it.
+    expect(parts.length).toBeGreaterThan(0);
+    for (const part of parts) {
+      expect(part.status).toBe(200);
+      expect(part.etag).toMatch(/^"[0-9A-F]{32}"$/);
+    }
+  });
+
+  test('Content-MD5 not in AllowedHeader: the part preflight is refused and no part reaches the server', async ({ page }) => {
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    const control = ossControl(oss);
+    const since = await control.mark();
+    const failedParts: string[] = [];
+    page.on('requestfailed', (request) => {
+      if (request.method() === 'PUT' && new URL(request.url()).searchParams.has('partNumber')) failedParts.push(request.failure()?.errorText ?? '');
+    });
+    const sent = recordOssRequests(page, [oss.endpoint]);
+    const outcome = await upload(page, 'no-md5');
+    const requests = await sent.settled();
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    // The browser reports a CORS refusal as a bare network error, with no status and no body, so
+    // the SDK names the rule the request needed: its method and the headers it sent, Content-MD5 among them.
+    expect(outcome.error.name).toBe('OssNetworkError');
+    expect(outcome.error.message).toMatch(/the bucket's CORS rule must allow this origin, AllowedMethod PUT and AllowedHeader [^)]*\bcontent-md5\b/);
+    // Initiate (no Content-MD5) went through; the parts failed in the browser and none reached the server.
+    expect(requests.some((r) => r.method === 'POST' && r.url.searchParams.has('uploads'))).toBe(true);
+    expect(failedParts.length).toBeGreaterThan(0);
+    const admin = oss.client('no-md5') as unknown as CorsAdmin;
+    const { uploads } = await admin.listUploads({ prefix: 'cors/no-md5.bin' });
+    for (const { name, uploadId } of uploads ?? []) expect((await admin.listParts(name, uploadId)).parts ?? []).toEqual([]);
+    // The refusal on the wire, as OSS answers it: each part's preflight got 403 AccessForbidden.
+    const log = await control.log(since);
+    const partPreflights = log.filter((e) => e.op === 'Options' && e.partNumber !== undefined);
+    expect(partPreflights.length).toBeGreaterThan(0);
+    for (const entry of partPreflights) expect([entry.status, entry.code]).toEqual([403, 'AccessForbidden']);
+    expect(log.filter((e) => e.op === 'UploadPart')).toEqual([]);
+    // Chromium's own report: with 403 and no CORS headers it cannot say which header was refused either.
+    expect(consoleErrors.some((text) => text.includes('/no-md5/cors/no-md5.bin?partNumber=') &&
+      text.includes("has been blocked by CORS policy: Response to preflight request doesn't pass access control check"))).toBe(true);
+  });
 });

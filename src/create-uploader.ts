@@ -10,8 +10,10 @@ import { runUpload, type EngineSettings } from './core/upload.js';
 import { pendingUploads, type PendingUpload, type SweepResult } from './core/pending.js';
 import { createHasher, type Hasher } from './hashing/hash-pool.js';
 import { defaultStore } from './persistence/idb-store.js';
+import { expected } from './core/describe.js';
 import { createOssClient, type OssClient } from './oss/client.js';
 import { requireObject } from './oss/connection.js';
+import { loneSurrogate, objectHeaders } from './oss/object-headers.js';
 import type { UploaderOptions, UploadOptions, UploadResult } from './types.js';
 
 /** The uploader API. */
@@ -32,7 +34,12 @@ export type Uploader = {
   discard(id: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Discards records idle for `olderThan` ms; with `prefix`, also aborts such server-side uploads no record knows. */
   sweep(options: { olderThan: number; prefix?: string; signal?: AbortSignal }): Promise<SweepResult>;
-  /** Copies an object within the bucket by UploadPartCopy. */
+  /**
+   * Copies an object within the bucket by UploadPartCopy. The target gets the source's Content-Type,
+   * metadata, object headers (Content-Disposition, Cache-Control, storage class, encryption, …), ACL
+   * and tags; the ACL and tags are read with GetObjectAcl and GetObjectTagging, which the credentials
+   * must allow. In browsers only the headers the bucket's CORS ExposeHeaders lists can be seen, and kept.
+   */
   copy(sourceKey: string, targetKey: string, options?: CopyOptions): Promise<CopyResult>;
   /** The low-level client with the same connection. */
   readonly client: OssClient;
@@ -68,19 +75,8 @@ export function checkObjectKey(key: unknown): asserts key is string {
   const bytes = new TextEncoder().encode(key).length;
   if (bytes < 1 || bytes > maxKeyBytes) throw new RangeError(`Expected the object key to be 1..${maxKeyBytes} UTF-8 bytes, got ${bytes}`);
   // A lone UTF-16 surrogate has no UTF-8 form: TextEncoder would silently store U+FFFD instead.
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) throw new TypeError('Expected the object key to be well-formed Unicode, got a lone UTF-16 surrogate');
+  if (loneSurrogate.test(key)) throw new TypeError('Expected the object key to be well-formed Unicode, got a lone UTF-16 surrogate');
   if (key.startsWith('/') || key.startsWith('\\')) throw new RangeError(`Expected the object key not to start with "/" or "\\", got \`${key}\``);
-}
-
-/** A short description of a value for messages (never throws, unlike `String(Object.create(null))`). */
-function describeValue(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return `\`${text}\` (${value === null ? 'null' : typeof value})`;
 }
 
 const uploadCallbacks = ['onProgress', 'onPartComplete', 'onStart', 'onResume'] as const;
@@ -88,33 +84,30 @@ const uploadCallbacks = ['onProgress', 'onPartComplete', 'onStart', 'onResume'] 
 /** Throws TypeError naming the option unless `options` holds valid {@link UploadOptions}. */
 function checkUploadOptions(options: UploadOptions): void {
   requireObject(options, 'upload');
-  const { contentType, metadata, forbidOverwrite, callback, signal, lock } = options;
-  if (contentType !== undefined && typeof contentType !== 'string') throw new TypeError(`Expected \`contentType\` to be a string, got ${describeValue(contentType)}`);
-  if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new TypeError(`Expected \`metadata\` to be an object of strings, got ${describeValue(metadata)}`);
-    for (const [name, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new TypeError(`Expected \`metadata.${name}\` to be a string, got ${describeValue(value)}`);
-    }
-  }
+  const { contentType, forbidOverwrite, callback, signal, lock } = options;
+  if (contentType !== undefined && typeof contentType !== 'string') throw new TypeError(expected('contentType', 'a string', contentType));
+  // Builds the object's headers once to check them (metadata, contentDisposition, tags, …), so a
+  // value no header can carry fails here rather than as a network error later.
+  objectHeaders(options);
   if (forbidOverwrite !== undefined) checkBoolean(forbidOverwrite, 'forbidOverwrite');
   if (callback !== undefined) {
     const urls: unknown = callback?.url;
-    if (callback === null || typeof callback !== 'object') throw new TypeError(`Expected \`callback\` to be an object, got ${describeValue(callback)}`);
+    if (callback === null || typeof callback !== 'object') throw new TypeError(expected('callback', 'an object', callback));
     if (typeof urls !== 'string' && !(Array.isArray(urls) && urls.length > 0 && urls.every((url) => typeof url === 'string'))) {
-      throw new TypeError(`Expected \`callback.url\` to be a string or an array of strings, got ${describeValue(urls)}`);
+      throw new TypeError(expected('callback.url', 'a string or an array of strings', urls));
     }
-    if (typeof callback.body !== 'string') throw new TypeError(`Expected \`callback.body\` to be a string, got ${describeValue(callback.body)}`);
+    if (typeof callback.body !== 'string') throw new TypeError(expected('callback.body', 'a string', callback.body));
   }
   // Duck-typed: an AbortSignal of another realm (an iframe) is not `instanceof` this one's.
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
-    throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
+    throw new TypeError(expected('signal', 'an AbortSignal', signal));
   }
   for (const name of uploadCallbacks) {
     const listener: unknown = options[name];
-    if (listener !== undefined && typeof listener !== 'function') throw new TypeError(`Expected \`${name}\` to be a function, got ${describeValue(listener)}`);
+    if (listener !== undefined && typeof listener !== 'function') throw new TypeError(expected(name, 'a function', listener));
   }
   if (lock !== undefined && lock !== 'fail' && lock !== 'wait') {
-    throw new TypeError(`Expected \`lock\` to be 'fail' or 'wait', got ${describeValue(lock)}`);
+    throw new TypeError(expected('lock', "'fail' or 'wait'", lock));
   }
 }
 
@@ -150,7 +143,7 @@ export function createUploader(options: UploaderOptions): Uploader {
   const pending = pendingUploads(deps);
   const upload: Uploader['upload'] = (source, key, uploadOptions = {}) => {
     if (!(source instanceof Blob) && !isFileHandle(source)) {
-      throw new TypeError(`Expected \`file\` to be a Blob, File or FileSystemFileHandle, got ${describeValue(source)}`);
+      throw new TypeError(expected('file', 'a Blob, File or FileSystemFileHandle', source));
     }
     checkObjectKey(key);
     checkUploadOptions(uploadOptions);

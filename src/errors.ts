@@ -7,7 +7,7 @@
 export type OssOperation =
   | 'PutObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'InitiateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
-  | 'AbortMultipartUpload' | 'ListParts' | 'ListMultipartUploads';
+  | 'AbortMultipartUpload' | 'ListParts' | 'ListMultipartUploads' | 'GetObjectAcl' | 'GetObjectTagging';
 
 /** Base class of every error the SDK throws on purpose (besides TypeError/RangeError for bad options and aborts). */
 export class OssError extends Error {

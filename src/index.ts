@@ -18,5 +18,6 @@ export type { Hasher, HasherOptions, PartDigest } from './hashing/hasher.js';
 export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';
 export type {
-  CallbackOptions, CompletedPart, ConnectionOptions, PartUpdate, ResumeInfo, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
+  CallbackOptions, CompletedPart, ConnectionOptions, ContentDisposition, ObjectAcl, ObjectHeaderOptions, PartUpdate, ResumeInfo, ServerSideEncryption,
+  StorageClass, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
 } from './types.js';

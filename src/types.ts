@@ -160,11 +160,72 @@ export type PartUpdate = PartStatus;
 /** A part the server acknowledged. */
 export type CompletedPart = { readonly partNumber: number; readonly etag: string; readonly size: number };
 
+/** OSS storage classes (the object's, not the bucket's). */
+export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
+
+/** Object ACLs; `'default'` follows the bucket's ACL. */
+export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write';
+
+/** Server-side encryption methods. */
+export type ServerSideEncryption = 'AES256' | 'KMS' | 'SM4';
+
+/**
+ * A `Content-Disposition` value: a string sent as it is, or a type and a file name, written as
+ * RFC 6266 asks: `attachment; filename="report.pdf"`, and for names beyond plain ASCII an ASCII
+ * fallback plus the UTF-8 name, `attachment; filename="__.pdf"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf`.
+ */
+export type ContentDisposition = string | { readonly type: 'attachment' | 'inline'; readonly filename?: string };
+
+/**
+ * Headers an object is stored with, set where the object is written: PutObject for files up to
+ * the multipart threshold, InitiateMultipartUpload otherwise (the ACL also at Complete, where OSS
+ * documents it). Every value is checked at the call: a TypeError or RangeError names the option.
+ * Text beyond ASCII goes out as UTF-8 bytes, as browsers and OSS expect.
+ */
+export type ObjectHeaderOptions = {
+  /**
+   * How browsers present the object when it is downloaded.
+   * @example { type: 'attachment', filename: '报告.pdf' }
+   * @default none: browsers decide from the Content-Type
+   */
+  readonly contentDisposition?: ContentDisposition;
+  /** `Cache-Control` served with the object, e.g. `'no-cache'` or `'max-age=3600'`. @default none */
+  readonly cacheControl?: string;
+  /** `Content-Encoding` of the bytes as stored, e.g. `'gzip'` for a file you compressed yourself. @default none */
+  readonly contentEncoding?: string;
+  /** `Content-Language` of the content, e.g. `'zh-CN'`. @default none */
+  readonly contentLanguage?: string;
+  /** `Expires` served with the object: a Date or a date string, sent as an HTTP date. @default none */
+  readonly expires?: Date | string;
+  /** Storage class of the object. @default the bucket's storage class */
+  readonly storageClass?: StorageClass;
+  /** Server-side encryption of the object. @default the bucket's default encryption, if any */
+  readonly serverSideEncryption?: ServerSideEncryption;
+  /** KMS key id; only with `serverSideEncryption: 'KMS'`. @default the KMS key OSS manages for you */
+  readonly kmsKeyId?: string;
+  /**
+   * ACL of the object. Multipart uploads send it at Initiate and at Complete; an upload resumed
+   * without `acl` completes with the ACL it was started with.
+   * @default 'default': the bucket's ACL
+   */
+  readonly acl?: ObjectAcl;
+  /**
+   * Object tags (`x-oss-tagging`): at most 10, keys of 1–128 characters, values of up to 256.
+   * OSS documents letters, digits, spaces and `+ - = . _ : /` as the characters tags may hold.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+};
+
 /** Options of one `upload()`. */
-export type UploadOptions = {
+export type UploadOptions = ObjectHeaderOptions & {
   /** Content-Type of the object. @default the file's `type`, else 'application/octet-stream' */
   readonly contentType?: string;
-  /** `x-oss-meta-*` metadata (names lower case). @default {} */
+  /**
+   * `x-oss-meta-*` metadata. Names are HTTP tokens (sent lower case); values are any text without
+   * control characters (tab aside), sent as UTF-8 and read back decoded.
+   * @default {}
+   */
   readonly metadata?: Readonly<Record<string, string>>;
   /** Refuse to replace an existing object (409 FileAlreadyExists). @default false */
   readonly forbidOverwrite?: boolean;
@@ -191,7 +252,10 @@ export type UploadOptions = {
   readonly onResume?: (info: ResumeInfo) => void;
   /**
    * When another tab is already uploading the same file to the same key: `'fail'` rejects with
-   * `UploadLockedError`, `'wait'` waits for it to finish or pause.
+   * `UploadLockedError`, `'wait'` waits for it to finish or pause. When it finished while this call
+   * waited (and a HeadObject does not show the object deleted or replaced since), this call resolves
+   * with that upload's result and `completedElsewhere: true`, and sends nothing; when it paused,
+   * this call resumes it.
    * @default 'fail'
    */
   readonly lock?: 'fail' | 'wait';
@@ -208,4 +272,11 @@ export type UploadResult = {
   readonly crc64?: string;
   /** The callback server's JSON answer, when a callback was given. */
   readonly callbackResult?: unknown;
+  /**
+   * Set when this call (with `lock: 'wait'`) waited for another tab's, or another call's, upload of
+   * the same file to the same key and that upload completed meanwhile: the result is that upload's
+   * (its ETag, request id, callback answer) and this call sent no part. Object headers, metadata and
+   * the callback were those of the other upload.
+   */
+  readonly completedElsewhere?: true;
 };

@@ -8,7 +8,7 @@ import { OssNetworkError, OssServiceError } from '../errors.js';
 import type { Hasher } from '../hashing/hasher.js';
 import type { CompleteResult, OssClient } from '../oss/client.js';
 import { normalizeEtag } from '../oss/etag.js';
-import type { UploadOptions } from '../types.js';
+import type { ObjectAcl, UploadOptions } from '../types.js';
 import { sleep } from './abort.js';
 import { backoffDelay, equalJitter, type ResolvedRetry } from './retry.js';
 
@@ -26,12 +26,12 @@ export async function expectedMultipartEtag(hasher: Hasher, etags: readonly stri
 /** Completes `uploadId`, settling ambiguous failures by asking the server. */
 export async function completeSettled(
   client: OssClient, hasher: () => Hasher, retry: ResolvedRetry, key: string, uploadId: string,
-  parts: ReadonlyArray<{ partNumber: number; etag: string }>, options: Pick<UploadOptions, 'callback' | 'forbidOverwrite' | 'signal'>,
+  parts: ReadonlyArray<{ partNumber: number; etag: string }>, options: Pick<UploadOptions, 'callback' | 'forbidOverwrite' | 'signal'> & { acl?: ObjectAcl | undefined },
 ): Promise<CompleteResult> {
   const { signal } = options;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await client.completeMultipartUpload(key, uploadId, parts, { callback: options.callback, forbidOverwrite: options.forbidOverwrite, signal });
+      return await client.completeMultipartUpload(key, uploadId, parts, { callback: options.callback, forbidOverwrite: options.forbidOverwrite, acl: options.acl, signal });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const ambiguous = error instanceof OssNetworkError || (error instanceof OssServiceError && error.status >= 500);

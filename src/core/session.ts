@@ -8,7 +8,7 @@ import { normalizeEtag } from '../oss/etag.js';
 import type { JournalPart, UploadRecord } from '../persistence/record.js';
 import { recordVersion } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
-import type { ResumeInfo, UploadOptions } from '../types.js';
+import type { ObjectAcl, ResumeInfo, UploadOptions } from '../types.js';
 import type { PartPlan } from './plan.js';
 import { reconcile } from './resume.js';
 
@@ -20,6 +20,10 @@ export type Session = {
   readonly uploadId: string;
   readonly done: Map<number, DonePart>;
   readonly missing: readonly PartPlan[];
+  /** The ACL journalled at Initiate. */
+  readonly acl: ObjectAcl | undefined;
+  /** The journal record (its header is what the completed marker keeps). */
+  readonly record: UploadRecord;
 };
 
 /** Facts of the file and target that the record keeps. */
@@ -58,7 +62,7 @@ async function tryResume(client: OssClient, record: UploadRecord, plan: readonly
       done.set(partNumber, { etag: part.etag, size: part.size, md5: part.md5, crc64: crc === undefined ? undefined : BigInt(crc) });
     }
     return {
-      session: { uploadId: record.uploadId, done, missing: result.missing },
+      session: { uploadId: record.uploadId, done, missing: result.missing, acl: record.acl, record },
       info: { resumed: true, uploadId: record.uploadId, skippedParts: result.skippedParts, skippedBytes: result.skippedBytes },
     };
   } catch (error) {
@@ -83,17 +87,17 @@ export async function openSession(
     }
     await store.delete(target.id);
   }
-  const { uploadId } = await client.initiateMultipartUpload(target.key, {
-    contentType: target.contentType, metadata: options.metadata, forbidOverwrite: options.forbidOverwrite, signal,
-  });
+  // Every object header of the options (metadata, tags, ACL, …); the ACL goes again at Complete.
+  const { uploadId } = await client.initiateMultipartUpload(target.key, { ...options, contentType: target.contentType });
   const now = Date.now();
-  await store.create({
+  const created: UploadRecord = {
     version: recordVersion, id: target.id, fingerprint: target.fingerprint, endpoint: target.endpoint, bucket: target.bucket,
     key: target.key, uploadId, partSize: target.partSize, fileSize: target.file.size, fileName: target.fileName,
     lastModified: target.lastModified, contentType: target.contentType, parts: [], createdAt: now, updatedAt: now,
-    ...(target.fileHandle ? { fileHandle: target.fileHandle } : {}),
-  });
-  return { uploadId, done: new Map(), missing: plan };
+    ...(target.fileHandle ? { fileHandle: target.fileHandle } : {}), ...(options.acl ? { acl: options.acl } : {}),
+  };
+  await store.create(created);
+  return { uploadId, done: new Map(), missing: plan, acl: options.acl, record: created };
 }
 
 /** The journal entry of an acknowledged part. */

@@ -1,20 +1,22 @@
 /**
  * Runs ONE upload: part size → (single PutObject | fingerprint → lock → resume or Initiate →
- * missing parts → Complete → drop the journal record). Coordinates and delegates: the session, the
- * part sender, Complete and the progress tracker live in their own modules.
+ * missing parts → Complete → the journal record becomes a completed marker). Coordinates and
+ * delegates: the session, the part sender, Complete and the progress tracker live in their own modules.
  */
 import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
-import { OssIntegrityError } from '../errors.js';
+import { OssIntegrityError, OssServiceError } from '../errors.js';
 import type { OssClient } from '../oss/client.js';
 import { etagMatchesMd5 } from '../oss/etag.js';
 import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 import { withUploadLock } from '../persistence/lock.js';
+import { tolerantStore } from '../persistence/tolerant-store.js';
 import type { UploadRecord } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
 import type { UploadOptions, UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
-import { readingFile } from './file-read.js';
+import { anySignal } from './abort.js';
+import { checkUnchanged, readingFile, watchFile } from './file-read.js';
 import { choosePartSize, type LinkMemory } from './part-size.js';
 import { effectivePartSize, isUsablePartSize, minPartSizeBytes, planParts } from './plan.js';
 import type { ResolvedRetry } from './retry.js';
@@ -54,7 +56,9 @@ function finish(deps: EngineDeps, tracker: UploadTracker): void {
 }
 
 /** Uploads `file` to `key`; `fileHandle` (if the file came from one) is kept in the journal. */
-export async function runUpload(deps: EngineDeps, file: Blob, key: string, options: UploadOptions, fileHandle?: FileSystemFileHandle): Promise<UploadResult> {
+export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string, options: UploadOptions, fileHandle?: FileSystemFileHandle): Promise<UploadResult> {
+  // A failing journal (IndexedDB blocked or full) costs this upload its resumability, with one warning, never the upload.
+  const deps: EngineDeps = { ...engineDeps, store: tolerantStore(engineDeps.store) };
   const { settings } = deps;
   const { signal } = options;
   signal?.throwIfAborted();
@@ -69,11 +73,22 @@ export async function runUpload(deps: EngineDeps, file: Blob, key: string, optio
       // with smaller parts (it knew the link was slow): its journal wins over a fresh PutObject.
       if (!auto || file.size <= minPartSizeBytes) return putWhole(deps, file, key, options);
       identity = await identify();
-      if (!(await deps.store.get(identity.id))) return putWhole(deps, file, key, options);
+      const journalled = await deps.store.get(identity.id);
+      if (!journalled || journalled.completed) return putWhole(deps, file, key, options);
     }
     const { fingerprint, id } = identity ?? await identify();
+    const askedAt = Date.now();
     return withUploadLock(id, options.lock ?? 'fail', signal, async () => {
-      const record = await deps.store.get(id);
+      let record = await deps.store.get(id);
+      if (record?.completed) {
+        // Completed after this call asked for the lock: whoever held it uploaded this very file
+        // (same fingerprint) while we waited. An older marker is an earlier upload, and uploading
+        // again is what this call asked for (new headers, callback …): it is replaced below.
+        const result = record.updatedAt >= askedAt && record.fingerprint === fingerprint
+          ? await stillStored(deps, record.completed, signal) : undefined;
+        if (result) return { ...result, completedElsewhere: true };
+        record = undefined;
+      }
       // A resume plans the parts it was started with; only an explicit, different partSize starts afresh.
       const resumedSize = auto && record?.fileSize === file.size && isUsablePartSize(file.size, record.partSize) ? record.partSize : undefined;
       return runMultipart(deps, file, key, options, { id, fingerprint, partSize: resumedSize ?? partSize, record, fileHandle });
@@ -113,8 +128,10 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     tracker.startClock();
     tracker.report('hashing', true);
     let journalFailed = false;
+    // Ends the sending at once when WebKit shows the file changed (it would let the requests hang).
+    const watch = watchFile(file);
     await sendParts({
-      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal, what: { md5: settings.contentMd5, crc64: settings.crc64 },
+      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: { md5: settings.contentMd5, crc64: settings.crc64 },
       concurrency: settings.concurrency, lanes: tracker.lanes, board: tracker.board,
       acknowledged: async (part, done) => {
         try {
@@ -130,23 +147,44 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
       },
     }, settings.verifyResumedParts
       ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
-      : session.missing.map((part) => ({ part })));
+      : session.missing.map((part) => ({ part }))).finally(() => watch.stop());
+    // Firefox reads a changed file's new bytes instead of failing: never complete from mixed bytes.
+    await checkUnchanged(file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
     tracker.report('completing', true);
     const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
-    const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, options);
+    const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, { ...options, acl: options.acl ?? session.acl });
     if (settings.crc64) {
       const combined = plan.reduce((acc, p) => crc64Combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
       checkCrc('CompleteMultipartUpload', combined, completed.crc64, true);
     }
-    await deps.store.delete(id).catch(() => undefined);
-    tracker.report('done', true);
-    return {
+    const result: UploadResult = {
       key, etag: completed.etag, size: file.size, requestId: completed.requestId,
       ...(completed.crc64 ? { crc64: completed.crc64 } : {}),
       ...('callbackResult' in completed ? { callbackResult: completed.callbackResult } : {}),
     };
+    // Still under the lock: the record becomes the completed marker that a call waiting for this
+    // lock finds (record.ts). The file handle goes: nothing will reopen the file.
+    const { fileHandle: _, ...header } = session.record;
+    await deps.store.create({ ...header, parts: [], updatedAt: Date.now(), completed: result })
+      .catch(() => deps.store.delete(id)).catch(() => undefined);
+    tracker.report('done', true);
+    return result;
   } finally {
     finish(deps, tracker);
+  }
+}
+
+/**
+ * The completed marker's result, unless a HeadObject shows the object gone or replaced since (then
+ * the waiting call uploads after all). Any other failure of the HeadObject — typically 403 for an
+ * upload-only STS policy without oss:GetObject — trusts the marker, written moments ago under the lock.
+ */
+async function stillStored(deps: EngineDeps, result: UploadResult, signal: AbortSignal | undefined): Promise<UploadResult | undefined> {
+  try {
+    return (await deps.client.headObject(result.key, { signal })).etag === result.etag ? result : undefined;
+  } catch (error) {
+    signal?.throwIfAborted();
+    return error instanceof OssServiceError && error.code === 'NoSuchKey' ? undefined : result;
   }
 }
 
@@ -167,8 +205,7 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Uplo
     tracker.startClock();
     tracker.report('uploading', true);
     const put = await deps.client.putObject(key, file, {
-      contentType: options.contentType ?? (file.type || 'application/octet-stream'), metadata: options.metadata,
-      forbidOverwrite: options.forbidOverwrite, signal: options.signal, contentMd5: digest.md5Base64, callback: options.callback,
+      ...options, contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentMd5: digest.md5Base64,
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
     });
     if (digest.md5Hex && !etagMatchesMd5(put.etag, digest.md5Hex)) throw new OssIntegrityError(`PutObject: the server's ETag ${put.etag} is not the MD5 of the bytes sent`);

@@ -4,9 +4,11 @@
  */
 import { runConcurrently } from '../core/part-queue.js';
 import { OssError, OssServiceError } from '../errors.js';
-import type { CallbackOptions, ConnectionOptions } from '../types.js';
+import type { CallbackOptions, ConnectionOptions, ObjectAcl } from '../types.js';
 import { bodySize } from './attempt-fetch.js';
 import { resolveConnection } from './connection.js';
+import { aclHeader, objectHeaders, type WriteHeaderOptions } from './object-headers.js';
+import { binaryUtf8 } from './signing-v4.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
 import {
@@ -18,12 +20,12 @@ import { objectOperations, type ObjectOperations } from './client-objects.js';
 /** `{ signal }`, accepted by every call. */
 export type SignalOption = { readonly signal?: AbortSignal | undefined };
 
-/** Object metadata given at Initiate / PutObject. */
-export type WriteOptions = SignalOption & {
-  readonly contentType?: string | undefined;
-  readonly metadata?: Readonly<Record<string, string>> | undefined;
-  readonly forbidOverwrite?: boolean | undefined;
-};
+/**
+ * What Initiate / PutObject store with the object: Content-Type, `x-oss-meta-*` metadata, the
+ * overwrite guard and the {@link ObjectHeaderOptions}, checked before anything is sent (the call
+ * rejects with a TypeError / RangeError naming the option).
+ */
+export type WriteOptions = SignalOption & WriteHeaderOptions;
 
 /**
  * Upload progress of one request body: attempt `attempt` (1-based, counting every retry) has sent
@@ -68,7 +70,11 @@ export type OssClient = ObjectOperations & {
   initiateMultipartUpload(key: string, options?: WriteOptions): Promise<{ uploadId: string; requestId: string | undefined }>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Blob, options?: SignalOption & BodyProgressOption & { contentMd5?: string | undefined; contentType?: string | undefined }): Promise<{ etag: string; crc64: string | undefined; requestId: string | undefined }>;
   uploadPartCopy(key: string, uploadId: string, partNumber: number, source: CopySource, options?: SignalOption): Promise<{ etag: string; lastModified: string; requestId: string | undefined }>;
-  completeMultipartUpload(key: string, uploadId: string, parts: readonly PartReference[] | 'all', options?: SignalOption & { callback?: CallbackOptions | undefined; forbidOverwrite?: boolean | undefined }): Promise<CompleteResult>;
+  /**
+   * `acl` is the object's ACL, where OSS documents `x-oss-object-acl` for multipart uploads (ali-oss
+   * sends it at Initiate too; the uploader does both).
+   */
+  completeMultipartUpload(key: string, uploadId: string, parts: readonly PartReference[] | 'all', options?: SignalOption & { callback?: CallbackOptions | undefined; forbidOverwrite?: boolean | undefined; acl?: ObjectAcl | undefined }): Promise<CompleteResult>;
   abortMultipartUpload(key: string, uploadId: string, options?: SignalOption): Promise<void>;
   listParts(key: string, uploadId: string, options?: SignalOption & { maxParts?: number; partNumberMarker?: number }): Promise<ListPartsPage>;
   /**
@@ -86,9 +92,7 @@ export type OssClient = ObjectOperations & {
 
 /** Base64 of a string's UTF-8 bytes (btoa alone only takes Latin-1). */
 export function base64Utf8(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return btoa(binaryUtf8(text));
 }
 
 /** `x-oss-callback` / `x-oss-callback-var` headers of a callback (oss-protocol.md §5). */
@@ -101,15 +105,6 @@ export function callbackHeaders(callback: CallbackOptions | undefined): Record<s
   const headers: Record<string, string> = { 'x-oss-callback': base64Utf8(JSON.stringify(config)) };
   const vars = Object.entries(callback.customVars ?? {});
   if (vars.length > 0) headers['x-oss-callback-var'] = base64Utf8(JSON.stringify(Object.fromEntries(vars.map(([k, v]) => [`x:${k}`, v]))));
-  return headers;
-}
-
-/** Headers that set object metadata. */
-export function writeHeaders(options: WriteOptions): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (options.contentType) headers['Content-Type'] = options.contentType;
-  for (const [name, value] of Object.entries(options.metadata ?? {})) headers[`x-oss-meta-${name.toLowerCase()}`] = value;
-  if (options.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true';
   return headers;
 }
 
@@ -164,7 +159,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
     async initiateMultipartUpload(key, opts = {}) {
       const response = await transport.send({
         operation: 'InitiateMultipartUpload', method: 'POST', key, query: [['uploads', undefined]],
-        headers: writeHeaders({ contentType: 'application/octet-stream', ...opts }), idempotent: false, signal: opts.signal,
+        headers: objectHeaders({ contentType: 'application/octet-stream', ...opts }), idempotent: false, signal: opts.signal,
       });
       const result = parseInitiate(await response.text());
       return { uploadId: result.uploadId, requestId: response.headers.get('x-oss-request-id') ?? undefined };
@@ -194,7 +189,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       return { etag: response.headers.get('etag') ?? xml.etag, lastModified: xml.lastModified, requestId: response.headers.get('x-oss-request-id') ?? undefined };
     },
     async completeMultipartUpload(key, uploadId, parts, opts = {}) {
-      const headers: Record<string, string> = { ...callbackHeaders(opts.callback) };
+      const headers: Record<string, string> = { ...callbackHeaders(opts.callback), ...aclHeader(opts.acl) };
       if (opts.forbidOverwrite) headers['x-oss-forbid-overwrite'] = 'true';
       let body: string | undefined;
       if (parts === 'all') headers['x-oss-complete-all'] = 'yes';

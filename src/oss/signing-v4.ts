@@ -16,6 +16,40 @@ const textEncoder = new TextEncoder();
 const signingKeys = new Map<string, Promise<CryptoKey>>();
 
 /**
+ * The UTF-8 bytes of `text` as a binary string, one Latin-1 character per byte: how header values
+ * beyond ASCII travel (fetch and XMLHttpRequest send such a string byte for byte), and the form in
+ * which the signers assemble what they hash.
+ */
+export function binaryUtf8(text: string): string {
+  if (!/[^\0-\x7f]/.test(text)) return text;
+  let binary = '';
+  for (const byte of textEncoder.encode(text)) binary += String.fromCharCode(byte);
+  return binary;
+}
+
+/** The bytes of a binary string (every character below 256). */
+export function binaryBytes(binary: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/**
+ * A header value as the bytes that go on the wire: a string of Latin-1 characters is sent one byte
+ * per character, so it is signed that way too (hashing its UTF-8 re-encoding would sign other bytes
+ * than the server receives); a value beyond Latin-1, which fetch would refuse, as its UTF-8.
+ */
+export function wireValue(value: string): string {
+  return /[^\0-\xff]/.test(value) ? binaryUtf8(value) : value;
+}
+
+/**
+ * {@link wireValue}, trimmed of HTTP whitespace (space, tab) as signed headers are: String#trim
+ * would also cut a trailing 0xA0, the last byte of e.g. `à` (C3 A0).
+ */
+export function trimmedWireValue(value: string): string {
+  return wireValue(value).replace(/^[\t ]+|[\t ]+$/g, '');
+}
+
+/**
  * Percent-encodes a string per RFC 3986: only `A-Z a-z 0-9 - _ . ~` stay as they are, every other
  * UTF-8 byte becomes `%XX` (upper-case hex). This is the encoding of the V4 canonical URI and query.
  *
@@ -62,8 +96,9 @@ export function canonicalQueryV4(query: readonly QueryEntry[]): string {
 }
 
 /**
- * The six-line V4 canonical request (§3.3). Signed headers are `content-type`, `content-md5`,
- * every `x-oss-*` header and the given additional headers, with trimmed values.
+ * The six-line V4 canonical request (§3.3), as a binary string of the bytes to hash. Signed headers
+ * are `content-type`, `content-md5`, every `x-oss-*` header and the given additional headers, with
+ * trimmed values as they go on the wire ({@link trimmedWireValue}); everything else in it is ASCII.
  */
 export function canonicalRequestV4(
   request: SignableRequest,
@@ -74,7 +109,7 @@ export function canonicalRequestV4(
   const signed = Object.keys(headers)
     .filter((name) => isDefaultSignedHeader(name) || extra.has(name))
     .sort();
-  const canonicalHeaders = signed.map((name) => `${name}:${(headers[name] ?? '').trim()}\n`).join('');
+  const canonicalHeaders = signed.map((name) => `${name}:${trimmedWireValue(headers[name] ?? '')}\n`).join('');
   return [
     request.method.toUpperCase(),
     encodeRfc3986(resourcePath(request.bucket, request.key)).replaceAll('%2F', '/'),
@@ -154,7 +189,7 @@ async function signatureV4(
   if (context.region === '') throw new TypeError('Expected a non-empty `region` for signature V4');
   const day = dateTime.slice(0, 8);
   const canonicalRequest = canonicalRequestV4(request, additionalHeaders);
-  const hashed = toHex(await crypto.subtle.digest('SHA-256', textEncoder.encode(canonicalRequest)));
+  const hashed = toHex(await crypto.subtle.digest('SHA-256', binaryBytes(canonicalRequest)));
   const stringToSign = [algorithm, dateTime, scopeOf(dateTime, context.region), hashed].join('\n');
   const key = await signingKey(context.credentials.accessKeySecret, day, context.region);
   return toHex(await crypto.subtle.sign('HMAC', key, textEncoder.encode(stringToSign)));

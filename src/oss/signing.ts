@@ -5,7 +5,7 @@
  * browsers and Node ≥ 20 alike.
  */
 import {
-  comparePairs, encodeRfc3986, lowerCaseNames, presignQueryV4, resourcePath, signHeadersV4,
+  binaryBytes, binaryUtf8, comparePairs, encodeRfc3986, lowerCaseNames, presignQueryV4, resourcePath, signHeadersV4, trimmedWireValue, wireValue,
 } from './signing-v4.js';
 import type { QueryEntry, SignableRequest, SignContext } from './signing-types.js';
 
@@ -133,7 +133,11 @@ export function encodeKeyForPath(key: string): string {
   return encodeRfc3986(key).replaceAll('%2F', '/');
 }
 
-/** VERB, Content-MD5, Content-Type, Date slot, CanonicalizedOSSHeaders, CanonicalizedResource (§3.1). */
+/**
+ * VERB, Content-MD5, Content-Type, Date slot, CanonicalizedOSSHeaders, CanonicalizedResource (§3.1),
+ * as a binary string of the bytes to sign: header values as they go on the wire ({@link wireValue}),
+ * the resource (raw key, sub-resources) as UTF-8.
+ */
 function stringToSignV1(
   method: string,
   headers: Readonly<Record<string, string>>,
@@ -143,11 +147,11 @@ function stringToSignV1(
   const ossHeaders = Object.keys(headers)
     .filter((name) => name.startsWith('x-oss-'))
     .sort()
-    .map((name) => `${name}:${(headers[name] ?? '').trim()}\n`)
+    .map((name) => `${name}:${trimmedWireValue(headers[name] ?? '')}\n`)
     .join('');
-  const md5 = headers['content-md5'] ?? '';
-  const type = headers['content-type'] ?? '';
-  return `${method.toUpperCase()}\n${md5}\n${type}\n${dateSlot}\n${ossHeaders}${resource}`;
+  const md5 = wireValue(headers['content-md5'] ?? '');
+  const type = wireValue(headers['content-type'] ?? '');
+  return `${method.toUpperCase()}\n${md5}\n${type}\n${dateSlot}\n${ossHeaders}${binaryUtf8(resource)}`;
 }
 
 /**
@@ -168,9 +172,10 @@ function canonicalResourceV1(
   return subResources.length === 0 ? path : `${path}?${subResources.join('&')}`;
 }
 
-async function hmacSha1Base64(secret: string, data: string): Promise<string> {
+/** HMAC-SHA1 of the bytes of a binary string, in base64. */
+async function hmacSha1Base64(secret: string, binary: string): Promise<string> {
   const key = await hmacSha1Key(secret);
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, textEncoder.encode(data)));
+  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, binaryBytes(binary)));
   return btoa(String.fromCharCode(...signature));
 }
 

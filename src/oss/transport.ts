@@ -82,12 +82,24 @@ async function toServiceError(error: HTTPError, spec: RequestSpec): Promise<OssS
   });
 }
 
+/**
+ * A browser reports a CORS refusal as a bare network error: no status, no body, no header name.
+ * What the SDK can say is which rule the request needed, so the message names the method and the
+ * headers the bucket's CORS rule must allow (the ones that make the browser send a preflight).
+ */
+function corsHint(spec: RequestSpec): string {
+  // The signer adds authorization, x-oss-date and (V4) x-oss-content-sha256 / the STS token.
+  const headers = ['authorization', 'x-oss-date', ...Object.keys(spec.headers ?? {}).map((name) => name.toLowerCase())]
+    .filter((name, i, all) => name !== 'content-length' && all.indexOf(name) === i);
+  return ` (in a browser a CORS refusal looks the same: the bucket's CORS rule must allow this origin, AllowedMethod ${spec.method} and AllowedHeader ${headers.join(', ')}; \`*\` covers every header)`;
+}
+
 function toNetworkError(error: unknown, spec: RequestSpec, attempts: number, waitedMs: number): OssNetworkError {
   const tried = `${attempts} attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(waitedMs)}`;
   if (error instanceof StallError) {
     return new OssNetworkError(spec.operation, spec.partNumber, `${error.message}; gave up after ${tried}`, { cause: error, timedOut: true, attempts, waitedMs });
   }
-  const hint = typeof window === 'undefined' ? '' : ' (in a browser this is also how a CORS rejection looks: check the bucket\'s CORS rules)';
+  const hint = typeof window === 'undefined' ? '' : corsHint(spec);
   return new OssNetworkError(spec.operation, spec.partNumber, `network error${hint}: ${(error as Error)?.message ?? String(error)} (${tried})`, { cause: error, attempts, waitedMs });
 }
 

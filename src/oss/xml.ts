@@ -12,7 +12,7 @@ import OptionsBuilder from 'fast-xml-parser/src/xmlparser/OptionsBuilder.js';
 import OrderedObjParser from 'fast-xml-parser/src/xmlparser/OrderedObjParser.js';
 import node2json from 'fast-xml-parser/src/xmlparser/node2json.js';
 
-const listElements = new Set(['Part', 'Upload', 'CommonPrefixes', 'Contents']);
+const listElements = new Set(['Part', 'Upload', 'CommonPrefixes', 'Contents', 'Tag']);
 
 const options = OptionsBuilder.buildOptions({
   ignoreAttributes: true,
@@ -178,6 +178,19 @@ export function parseComplete(xml: string): CompleteXmlResult {
 export function parseCopyPart(xml: string): { readonly etag: string; readonly lastModified: string } {
   const node = root(xml, 'CopyPartResult');
   return { etag: text(node, 'ETag'), lastModified: text(node, 'LastModified') };
+}
+
+/** Parses `<AccessControlPolicy>` (GetObjectAcl): the object's ACL, e.g. `private` or `default`. */
+export function parseAcl(xml: string): string {
+  const grants = root(xml, 'AccessControlPolicy')['AccessControlList'];
+  return typeof grants === 'object' && grants !== null ? text(grants as XmlNode, 'Grant') : '';
+}
+
+/** Parses `<Tagging>` (GetObjectTagging) into tag key → value. */
+export function parseTagging(xml: string): Record<string, string> {
+  const set = root(xml, 'Tagging')['TagSet'];
+  const tags = typeof set === 'object' && set !== null ? list(set as XmlNode, 'Tag') : [];
+  return Object.fromEntries(tags.map((tag) => [text(tag, 'Key'), text(tag, 'Value')]));
 }
 
 /** The children of an `<Error>` document as strings, or undefined if the body is not one. */

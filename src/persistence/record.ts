@@ -1,7 +1,9 @@
 /**
  * The upload journal's record: versioned data, never live objects (house style rule 37). One per
- * upload, written after Initiate and after every acknowledged part, deleted after Complete.
+ * upload, written after Initiate and after every acknowledged part; after Complete it becomes a
+ * short-lived completed marker (`completed`), then goes.
  */
+import type { ObjectAcl, UploadResult } from '../types.js';
 
 /** Current record version; records of other versions are migrated or ignored. */
 export const recordVersion = 1;
@@ -33,6 +35,8 @@ export type UploadRecord = {
   /** `File.lastModified` (epoch ms), 0 for a plain Blob. */
   readonly lastModified: number;
   readonly contentType: string;
+  /** The ACL asked for at Initiate, sent again at Complete (where OSS applies it) when a resume gives none. */
+  readonly acl?: ObjectAcl | undefined;
   /** Acknowledged parts, ascending by part number. */
   readonly parts: readonly JournalPart[];
   /** Epoch ms. */
@@ -41,7 +45,22 @@ export type UploadRecord = {
   readonly updatedAt: number;
   /** The file's handle (File System Access API), so it can be reopened without a picker. */
   readonly fileHandle?: FileSystemFileHandle | undefined;
+  /**
+   * Set when the upload completed (`updatedAt` is then the time it did, and `parts` is empty): the
+   * record is no longer pending but a marker, so a call that waited for this upload's lock
+   * (`lock: 'wait'`) returns this result instead of uploading the file again. Markers older than
+   * {@link completedMarkerMs} are removed by `listPending()` and `sweep()`.
+   */
+  readonly completed?: UploadResult | undefined;
 };
+
+/**
+ * How long a completed marker is kept. A waiting call gets the lock milliseconds after the upload
+ * completed, but a waiting tab in the background may be throttled or frozen by the browser for
+ * minutes before its lock callback runs; ten minutes covers that while the marker (a few hundred
+ * bytes, no file data) is still cheap to keep. A tab that comes back later simply uploads again.
+ */
+export const completedMarkerMs = 10 * 60_000;
 
 /** A record without its parts (what stores keep as the header). */
 export type RecordHeader = Omit<UploadRecord, 'parts'>;
