@@ -264,7 +264,7 @@ test.describe('resumable uploads in Chromium', () => {
       await attachJson(testInfo, '3-wait-pause.json', { partsOfA: pausedA.parts.map((p) => p.partNumber), resumeOfB: info, partsOfB: outB.parts.map((p) => p.partNumber) });
     });
 
-    test("3 · lock: 'wait' waits for the other tab's upload to finish before it starts", async ({ page, context, oss, pages }, testInfo) => {
+    test("3 · lock: 'wait' waits for the other tab's upload to finish, then returns its result without uploading again", async ({ page, context, oss, pages }, testInfo) => {
       const key = 'e2e/resume/tabs/wait-finish.bin';
       const control = ossControl(oss);
       const logStart = await control.mark();
@@ -280,22 +280,30 @@ test.describe('resumable uploads in Chromium', () => {
       const outB = expectDone(await b.ui.outcome(runB));
       await saveScreenshot(pageB, testInfo, '3-wait-finish');
 
+      // B returns A's upload (same ETag, same request id of A's Complete), flagged as completed elsewhere.
+      expect(outA.result.completedElsewhere).toBeUndefined();
+      expect(outB.result).toEqual({ ...outA.result, completedElsewhere: true });
+      expect(outB.resumes).toEqual([]);
+      expect(outB.parts).toEqual([]);
       const entries = (await control.log(logStart)).filter((e) => e.key === key && e.op !== 'Options');
+      expect(entries.filter((e) => e.op === 'InitiateMultipartUpload')).toHaveLength(1);
       const completes = entries.filter((e) => e.op === 'CompleteMultipartUpload');
-      const completeOfA = entries.findIndex((e) => e.op === 'CompleteMultipartUpload');
-      expect(completeOfA).toBeGreaterThan(-1);
-      // Nothing of B reached the server before A's upload was complete: B waited for the lock.
-      const firstOfB = b.requests[0];
-      if (firstOfB) expect(firstOfB.at).toBeGreaterThanOrEqual(Date.parse(entries[completeOfA]!.time));
-      expect(outB.resumes).toEqual([]); // A's record was gone: nothing to resume
+      expect(completes.map((e) => e.status)).toEqual([200]);
+      const uploadId = completes[0]!.uploadId!;
+      expect([...acknowledgedCounts(entries, uploadId)].sort(([x], [y]) => x - y)).toEqual(range(1, totalParts).map((n) => [n, 1]));
+      // The server saw one thing after A's Complete: B's HeadObject checking the object is still A's. B sent nothing else.
+      expect(entries.slice(entries.indexOf(completes[0]!) + 1).map((e) => `${e.op} ${e.status}`)).toEqual(['HeadObject 200']);
+      expect(b.requests.map((r) => r.method)).toEqual(['HEAD']);
+      expect(b.requests[0]!.at).toBeGreaterThanOrEqual(Date.parse(completes[0]!.time));
       expect(await oss.objectMd5(key)).toMatchObject({ size: file.size, md5: file.md5Hex() });
       expect(unquote(outA.result.etag)).toBe(file.multipartEtag(partSize));
-      const report = {
-        requestsOfB: b.requests.length, partsSentByB: outB.parts.length, initiates: entries.filter((e) => e.op === 'InitiateMultipartUpload').length,
-        completes: completes.length, waitedMs: outB.elapsedMs,
-      };
-      await attachJson(testInfo, '3-wait-finish.json', report);
-      testInfo.annotations.push({ type: 'finding', description: `after waiting, B ${report.partsSentByB === 0 ? 'had nothing to do' : `uploaded the whole file again (${report.partsSentByB} parts, ${report.initiates} Initiates)`}` });
+      // The journal keeps only the completed marker, which is not a pending upload.
+      expect(await b.ui.listPending()).toEqual([]);
+      const journal = await b.ui.journal();
+      expect(journal.map((r) => ({ key: r.key, uploadId: r.uploadId, partNumbers: r.partNumbers, etag: r.completed?.etag }))).toEqual([
+        { key, uploadId, partNumbers: [], etag: outA.result.etag },
+      ]);
+      await attachJson(testInfo, '3-wait-finish.json', { requestsOfB: b.requests, resultOfA: outA.result, resultOfB: outB.result, waitedMs: outB.elapsedMs });
     });
   });
 

@@ -64,7 +64,7 @@ declare global {
  * The init script. Self-contained (Playwright sends its source text to the page), idempotent, and
  * careful to keep every wrapped API's behaviour and shape (`instanceof`, `new.target`, descriptors).
  */
-function probeScript(): void {
+export function probeScript(): void {
   if (window.__mainThreadProbe) return;
   type Range = { start: number; end: number };
   type Mutable<T> = { -readonly [K in keyof T]: T[K] extends ReadonlyArray<infer U> ? U[] : T[K] };

@@ -7,6 +7,8 @@
  * net::ERR_UPLOAD_FILE_CHANGED) — and this turns all of them into one typed error.
  */
 import { OssError, OssNetworkError, ResumeMismatchError } from '../errors.js';
+import type { Hasher } from '../hashing/hasher.js';
+import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 
 /** Whether `error` (or one of its causes) is a NotReadableError, by name or as worker text. */
 function isNotReadable(error: unknown, depth = 0): boolean {
@@ -33,11 +35,29 @@ export async function explainReadFailure(error: unknown, file: Blob, signal: Abo
     }
   }
   if (!unreadable) return error;
+  return fileChanged(error);
+}
+
+function fileChanged(cause: unknown): ResumeMismatchError {
   return new ResumeMismatchError(
     'The file changed while it was being uploaded (it can no longer be read as it was when the upload started); ' +
       'the object was not written: select the file again and upload it anew',
-    { cause: error },
+    { cause },
   );
+}
+
+/**
+ * Throws {@link ResumeMismatchError} unless `file` still has the fingerprint it had when the upload
+ * started. Firefox does not hold a picked File to its snapshot: after the file changes on disk its
+ * reads return the new bytes (even past a shorter end) instead of failing, so nothing above ever
+ * sees an error. Re-sampling the fingerprint's three 64 KiB windows before Complete catches a
+ * rewritten file there, and the object is never completed from a mix of old and new bytes.
+ */
+export async function checkUnchanged(
+  file: Blob, expected: string, target: { readonly bucket: string; readonly key: string }, hasher: Hasher, signal: AbortSignal | undefined,
+): Promise<void> {
+  const { fingerprint } = await fingerprintFile(file, target, hasher, signal);
+  if (fingerprint !== expected) throw fileChanged(new Error('the sampled bytes of the file differ from those at the start of the upload'));
 }
 
 /** Runs `work`, turning a failure to read `file` into a {@link ResumeMismatchError}. */
@@ -47,4 +67,26 @@ export async function readingFile<T>(file: Blob, signal: AbortSignal | undefined
   } catch (error) {
     throw await explainReadFailure(error, file, signal);
   }
+}
+
+/** A running {@link watchFile}: `signal` aborts with a {@link ResumeMismatchError} once the file changed. */
+export type FileWatch = { readonly signal: AbortSignal; stop(): void };
+
+/**
+ * Polls `file.lastModified` every `intervalMs` while the parts are sent, and aborts `signal` with a
+ * {@link ResumeMismatchError} once it moved. WebKit reads a picked File's modification time from disk
+ * on every access (other engines keep the value of the pick, so this never fires there), and once
+ * it moved WebKit fails reads of the file but lets a request whose body is a slice of it hang: only
+ * the stall timeout or the server's RequestTimeout would end it, after 30 s, as a network error.
+ * Reading the property reads no bytes of the file, on the main thread or anywhere.
+ */
+export function watchFile(file: Blob, intervalMs = 1000): FileWatch {
+  const controller = new AbortController();
+  const initial = fileIdentity(file).lastModified;
+  const timer = setInterval(() => {
+    if (fileIdentity(file).lastModified === initial) return;
+    clearInterval(timer);
+    controller.abort(fileChanged(new Error('its modification time moved')));
+  }, intervalMs);
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }

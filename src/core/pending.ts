@@ -8,7 +8,7 @@ import type { Hasher } from '../hashing/hasher.js';
 import type { OssClient } from '../oss/client.js';
 import { fingerprintFile } from '../persistence/fingerprint.js';
 import { withUploadLock } from '../persistence/lock.js';
-import type { UploadRecord } from '../persistence/record.js';
+import { completedMarkerMs, type UploadRecord } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
 
 /** An unfinished upload, for a UI. */
@@ -48,12 +48,27 @@ type PermissionHandle = FileSystemFileHandle & {
 /** Management over one uploader's store, restricted to its endpoint and bucket. */
 export function pendingUploads(deps: { client: OssClient; store: CheckpointStore; endpoint: string; bucket: string; hasher: () => Hasher }) {
   const mine = (record: UploadRecord) => record.bucket === deps.bucket && record.endpoint === deps.endpoint;
-  const records = async () => (await deps.store.list()).filter(mine);
+  /** This uploader's unfinished uploads; completed markers past their time are deleted on the way. */
+  const records = async () => {
+    const pending: UploadRecord[] = [];
+    const expired = Date.now() - completedMarkerMs;
+    for (const record of (await deps.store.list()).filter(mine)) {
+      if (!record.completed) pending.push(record);
+      // Under the lock and read again, so a new upload of the same file that just replaced the
+      // marker is never deleted with it; a held lock means that upload is running: leave it.
+      else if (record.updatedAt < expired) {
+        await withUploadLock(record.id, 'fail', undefined, async () => {
+          if ((await deps.store.get(record.id))?.updatedAt === record.updatedAt) await deps.store.delete(record.id);
+        }).catch(() => undefined);
+      }
+    }
+    return pending;
+  };
 
   const discardRecord = async (record: UploadRecord, signal?: AbortSignal) => {
     await withUploadLock(record.id, 'fail', signal, async () => {
       try {
-        await deps.client.abortMultipartUpload(record.key, record.uploadId, { signal });
+        if (!record.completed) await deps.client.abortMultipartUpload(record.key, record.uploadId, { signal });
       } catch (error) {
         if (!(error instanceof OssServiceError && error.code === 'NoSuchUpload')) throw error;
       }
@@ -120,7 +135,7 @@ export function pendingUploads(deps: { client: OssClient; store: CheckpointStore
     /** The record's file, reopened from its stored handle (asking for read permission when needed). */
     async reopen(id: string): Promise<{ record: UploadRecord; file: File; handle: FileSystemFileHandle }> {
       const record = await deps.store.get(id);
-      if (!record || !mine(record)) throw new ResumeMismatchError(`No unfinished upload ${id} for this bucket`);
+      if (!record || record.completed || !mine(record)) throw new ResumeMismatchError(`No unfinished upload ${id} for this bucket`);
       const handle = record.fileHandle as PermissionHandle | undefined;
       if (!handle) throw new ResumeMismatchError(`Upload ${id} has no stored file handle: ask the user to select "${record.fileName}" again and call upload()`);
       if (handle.queryPermission && (await handle.queryPermission({ mode: 'read' })) !== 'granted') {

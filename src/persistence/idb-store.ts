@@ -164,8 +164,20 @@ let shared: CheckpointStore | undefined;
  * so they all see the same records (as they would through IndexedDB) over one connection.
  */
 export function defaultStore(): CheckpointStore {
-  shared ??= 'indexedDB' in globalThis && globalThis.indexedDB !== undefined
-    ? createIndexedDbStore()
-    : createMemoryStore();
+  if (shared) return shared;
+  if ('indexedDB' in globalThis && globalThis.indexedDB !== undefined) {
+    shared = createIndexedDbStore();
+  } else {
+    // A browser can lack IndexedDB altogether (WebKit with its IndexedDB feature turned off, some
+    // embedded web views): uploads still work and can pause and resume within the page, but not
+    // after a reload. Say so once, as a failing IndexedDB does; Node (no document, no worker scope)
+    // has no reload to survive and stays quiet.
+    const inBrowser = typeof document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+    if (inBrowser) console.warn(noIndexedDbWarning);
+    shared = createMemoryStore();
+  }
   return shared;
 }
+
+/** The one warning of a browser without IndexedDB (journals then live in memory). */
+export const noIndexedDbWarning = 'oss-resumable: no IndexedDB in this browser; uploads cannot resume after a reload';

@@ -1,7 +1,8 @@
 /**
  * One writer per upload across tabs: a Web Lock (`navigator.locks`) named after the record, held
  * for the whole upload, so two tabs never drive the same uploadId (anchors.md §4 item 3). Where Web
- * Locks are missing (Node), an in-process lock gives the same guarantee within the process.
+ * Locks are missing (Node) or refused (SecurityError: site data blocked), an in-process lock gives
+ * the same guarantee within the process.
  */
 import { raceAbort } from '../core/abort.js';
 import { UploadLockedError } from '../errors.js';
@@ -19,11 +20,25 @@ function lockName(id: string): string {
 export async function withUploadLock<T>(id: string, mode: LockMode, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   if (locks) {
-    if (mode === 'wait') return locks.request(lockName(id), signal ? { signal } : {}, task);
-    return locks.request(lockName(id), { ifAvailable: true }, (lock) => {
-      if (!lock) throw new UploadLockedError(id);
-      return task();
-    });
+    let entered = false;
+    try {
+      if (mode === 'wait') {
+        return await locks.request(lockName(id), signal ? { signal } : {}, () => {
+          entered = true;
+          return task();
+        });
+      }
+      return await locks.request(lockName(id), { ifAvailable: true }, (lock) => {
+        entered = true;
+        if (!lock) throw new UploadLockedError(id);
+        return task();
+      });
+    } catch (error) {
+      // Firefox with site data blocked has `navigator.locks` but refuses every request with a
+      // SecurityError: such a page shares no storage with other tabs either, so the in-process
+      // lock below is all the coordination there is to have.
+      if (entered || (error as { name?: unknown } | null)?.name !== 'SecurityError') throw error;
+    }
   }
   for (let holder = localHolders.get(id); holder; holder = localHolders.get(id)) {
     if (mode === 'fail') throw new UploadLockedError(id);

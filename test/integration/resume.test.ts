@@ -13,6 +13,7 @@ import {
 import {
   type LogEntry, md5, minPart, rejectionOf, storedMd5, testBytes, uniqueKey, uploaderFor, useFaultServer, type control, type TestServer,
 } from './setup.js';
+import { completedMarkerMs } from '../../src/persistence/record.js';
 
 let server: TestServer;
 let ctl: ReturnType<typeof control>;
@@ -62,6 +63,11 @@ async function recordOf(store: CheckpointStore, key: string): Promise<UploadReco
   const records = (await store.list()).filter((r) => r.key === key);
   expect(records).toHaveLength(1);
   return records[0]!;
+}
+
+/** Records of unfinished uploads: a completed upload leaves only its completed marker behind. */
+async function unfinished(store: CheckpointStore): Promise<UploadRecord[]> {
+  return (await store.list()).filter((r) => !r.completed);
 }
 
 /** How many UploadPart requests (any outcome) the server saw per part number. */
@@ -137,7 +143,8 @@ describe('pause, then a reload (new uploader, same store) resumes', () => {
     expect(ops(log, 'CompleteMultipartUpload').map((e) => e.status)).toEqual([200]);
 
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await store.list()).toEqual([]);
+    // The record became the completed marker (the result, no parts), which listPending never shows.
+    expect(await store.list()).toEqual([{ ...record, parts: [], updatedAt: expect.any(Number), completed: result }]);
     expect(await page(store).listPending()).toEqual([]);
     expect((await page(store).client.listMultipartUploads({ prefix: key })).uploads).toEqual([]);
   });
@@ -176,7 +183,7 @@ describe('pause, then a reload (new uploader, same store) resumes', () => {
     expect((await ctl.log(key)).slice(before).map((e) => `${e.op} ${e.status}`)).toEqual(['ListParts 200', 'CompleteMultipartUpload 200']);
     expect(events[0]).toMatchObject({ transferredBytes: bytes.length, percent: 100 });
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await store.list()).toEqual([]);
+    expect(await unfinished(store)).toEqual([]);
   });
 });
 
@@ -215,7 +222,7 @@ describe('the journal', () => {
     const record = await atComplete;
     expect(record?.parts.map((p) => p.partNumber)).toEqual(range(1, 24));
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await inner.list()).toEqual([]);
+    expect(await unfinished(inner)).toEqual([]);
   });
 
   it('a store whose addPart throws does not fail the upload; it warns once', async () => {
@@ -236,7 +243,7 @@ describe('the journal', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/journal/);
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await inner.list()).toEqual([]);
+    expect(await unfinished(inner)).toEqual([]);
   });
 
   it('after a pause with a failing journal, the resume trusts no part (listed but not journalled) and re-sends all', async () => {
@@ -323,7 +330,7 @@ describe('the server is the truth', () => {
     expect(fresh).not.toBe(record.uploadId);
     expect(ops(log, 'UploadPart').filter((e) => e.uploadId === fresh && e.status === 200)).toHaveLength(partCount);
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await store.list()).toEqual([]);
+    expect(await unfinished(store)).toEqual([]);
   });
 
   it('mismatch (the same file with another part size): reports resumed false and uploads a correct object', async () => {
@@ -342,7 +349,7 @@ describe('the server is the truth', () => {
     expect(result.etag).toMatch(/-11"$/);
     expect(sent.filter((p) => p.size === 2 * minPart)).toHaveLength(10);
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await store.list()).toEqual([]);
+    expect(await unfinished(store)).toEqual([]);
     // The old multipart upload is no longer known to any record (clean up here; see the report on orphans).
     await page(store).client.abortMultipartUpload(key, record.uploadId).catch(() => undefined);
   });
@@ -385,7 +392,7 @@ describe('one writer per upload', () => {
     const partsWhenRefused = firstParts.length;
     // Another "tab" (another uploader in this process) is refused too.
     const third = await rejectionOf(page(createMemoryStore()).upload(pick(bytes), key));
-    await first;
+    const done = await first;
 
     expect(second).toBeInstanceOf(UploadLockedError);
     expect(third).toBeInstanceOf(UploadLockedError);
@@ -395,39 +402,107 @@ describe('one writer per upload', () => {
     expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(1);
     expect([...sendsPerPart(log).values()]).toEqual(Array(6).fill(1));
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    // The error names the record (the first upload's id), which is gone after Complete.
+    // The error names the record (the first upload's id), which is a completed marker after Complete.
     const { uploadRecordId } = second as UploadLockedError;
     expect(uploadRecordId).toMatch(/^[0-9a-f]{32}$/);
-    expect(await store.get(uploadRecordId)).toBeUndefined();
+    expect(await store.get(uploadRecordId)).toMatchObject({ parts: [], completed: done });
+    expect(await uploader.listPending()).toEqual([]);
   });
 
-  it("lock: 'wait' waits for the running upload; once it completed (record gone) the waiter uploads the same bytes afresh", async () => {
+  it("lock: 'wait' behind an upload that completes: the waiter returns its result (completedElsewhere) after one HeadObject, sending nothing else", async () => {
     const store = createMemoryStore();
-    const uploader = page(store, { concurrency: 2 });
+    // Two uploaders over one store: two tabs of one browser profile (one IndexedDB, one lock space).
+    const tabA = page(store, { concurrency: 2 });
+    const tabB = page(store, { concurrency: 2 });
     const key = uniqueKey('lock-wait-done');
     const bytes = testBytes(4 * minPart + 5, 113);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 40 });
     const order: string[] = [];
     const infos: ResumeInfo[] = [];
-    const first = uploader.upload(pick(bytes), key).then((r) => (order.push('first'), r));
-    const second = uploader.upload(pick(bytes), key, { lock: 'wait', onResume: (i) => infos.push(i) }).then((r) => (order.push('second'), r));
+    const partsOfB: number[] = [];
+    const startsOfB: string[] = [];
+    const first = tabA.upload(pick(bytes), key).then((r) => (order.push('first'), r));
+    const second = tabB.upload(pick(bytes), key, {
+      lock: 'wait', onResume: (i) => infos.push(i), onPartComplete: (p) => partsOfB.push(p.partNumber), onStart: (i) => startsOfB.push(i.uploadId),
+    }).then((r) => (order.push('second'), r));
     const [a, b] = await Promise.all([first, second]);
     expect(order).toEqual(['first', 'second']);
-    expect(infos).toEqual([]); // nothing to resume: the first upload's record was deleted on Complete
-    expect(b.etag).toBe(a.etag);
+    expect(a.completedElsewhere).toBeUndefined();
+    expect(b).toEqual({ ...a, completedElsewhere: true });
+    expect(infos).toEqual([]);
+    expect(partsOfB).toEqual([]);
+    expect(startsOfB).toEqual([]);
 
     const log = await ctl.log(key);
-    const initiates = ops(log, 'InitiateMultipartUpload');
-    expect(initiates).toHaveLength(2);
+    expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(1);
     const completes = ops(log, 'CompleteMultipartUpload');
-    expect(completes.map((e) => e.status)).toEqual([200, 200]);
-    expect(completes[0]!.uploadId).not.toBe(completes[1]!.uploadId);
-    // The second upload only started after the first completed.
-    const firstComplete = log.indexOf(completes[0]!);
-    expect(log.findIndex((e) => e.op === 'UploadPart' && e.uploadId === completes[1]!.uploadId)).toBeGreaterThan(firstComplete);
-    expect([...sendsPerPart(log).values()]).toEqual(Array(5).fill(2));
+    expect(completes.map((e) => e.status)).toEqual([200]);
+    expect([...sendsPerPart(log).values()]).toEqual(Array(5).fill(1));
+    // After the Complete, the only request for this key is the waiter's check that the object is still A's.
+    expect(log.slice(log.indexOf(completes[0]!) + 1).map((e) => `${e.op} ${e.status}`)).toEqual(['HeadObject 200']);
     expect(await storedMd5(server, key)).toBe(md5(bytes));
-    expect(await store.list()).toEqual([]);
+    expect(await unfinished(store)).toEqual([]);
+    expect(await tabB.listPending()).toEqual([]);
+  });
+
+  it("lock: 'wait' behind an upload that completes, the object deleted before the waiter looks: the waiter uploads the file again", async () => {
+    const inner = createMemoryStore();
+    const key = uniqueKey('lock-wait-deleted');
+    const admin = page(inner).client;
+    // The marker is written under the lock, so deleting the object right before it lands is the
+    // earliest a waiting tab could see: the object is really gone from the server.
+    let deletions = 0;
+    const store: CheckpointStore = {
+      get: (id) => inner.get(id), addPart: (id, part, at) => inner.addPart(id, part, at), delete: (id) => inner.delete(id), list: () => inner.list(),
+      create: async (r) => {
+        if (r.completed && deletions++ === 0) await admin.deleteObject(key);
+        await inner.create(r);
+      },
+    };
+    const bytes = testBytes(3 * minPart, 118);
+    await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 40 });
+    const first = page(store).upload(pick(bytes), key);
+    const second = page(store).upload(pick(bytes), key, { lock: 'wait' });
+    const [a, b] = await Promise.all([first, second]);
+    expect(b.completedElsewhere).toBeUndefined();
+    expect(b.etag).toBe(a.etag);
+    expect(deletions).toBe(2);
+    const log = await ctl.log(key);
+    expect(ops(log, 'HeadObject').map((e) => e.status)).toEqual([404]);
+    expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(2);
+    expect(ops(log, 'CompleteMultipartUpload').map((e) => e.status)).toEqual([200, 200]);
+    expect(await storedMd5(server, key)).toBe(md5(bytes));
+  });
+
+  it("lock: 'wait' with upload-only credentials (HeadObject is AccessDenied): the waiter still returns the completed result", async () => {
+    const store = createMemoryStore();
+    const policy = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:PutObject'], Resource: 'acs:oss:*:*:demo/*' }] };
+    const tab = () => page(store, { credentials: () => server.assumeRole(policy) });
+    const key = uniqueKey('lock-wait-put-only');
+    const bytes = testBytes(3 * minPart, 119);
+    await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 40 });
+    const [a, b] = await Promise.all([tab().upload(pick(bytes), key), tab().upload(pick(bytes), key, { lock: 'wait' })]);
+    expect(b).toEqual({ ...a, completedElsewhere: true });
+    const log = await ctl.log(key);
+    expect(ops(log, 'HeadObject').map((e) => [e.status, e.code])).toEqual([[403, 'AccessDenied']]);
+    expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(1);
+    expect(await storedMd5(server, key)).toBe(md5(bytes));
+  });
+
+  it('an upload of the same file started after the last one completed uploads again (the marker answers only calls that waited)', async () => {
+    const store = createMemoryStore();
+    const key = uniqueKey('marker-not-a-cache');
+    const bytes = testBytes(3 * minPart, 122);
+    const a = await page(store).upload(pick(bytes), key);
+    const b = await page(store).upload(pick(bytes), key, { lock: 'wait', metadata: { second: 'yes' } });
+    expect(b.completedElsewhere).toBeUndefined();
+    expect(b.requestId).not.toBe(a.requestId);
+    const log = await ctl.log(key);
+    expect(ops(log, 'CompleteMultipartUpload').map((e) => e.status)).toEqual([200, 200]);
+    expect(ops(log, 'HeadObject')).toEqual([]);
+    expect((await page(store).client.headObject(key)).metadata).toEqual({ second: 'yes' });
+    // One marker per file and key: the second upload's replaced the first's.
+    expect((await store.list()).map((r) => r.completed)).toEqual([b]);
   });
 
   it("lock: 'wait' behind an upload that pauses: the waiter resumes it", async () => {
@@ -552,6 +627,33 @@ describe('management: listPending, discard, sweep, resume', () => {
     await uploader.client.abortMultipartUpload(key, record.uploadId);
     await uploader.discard(record.id);
     expect(await store.list()).toEqual([]);
+  });
+
+  it('completed markers: never pending, not resumable, dropped by listPending and sweep once older than completedMarkerMs, discard sends nothing', async () => {
+    const store = createMemoryStore();
+    const uploader = page(store);
+    const oldKey = uniqueKey('marker-old');
+    const newKey = uniqueKey('marker-new');
+    await uploader.upload(pick(testBytes(3 * minPart, 123)), oldKey);
+    await uploader.upload(pick(testBytes(3 * minPart, 124)), newKey);
+    const markers = await store.list();
+    expect(markers.map((r) => [r.key, r.parts.length, r.completed?.key])).toEqual([[oldKey, 0, oldKey], [newKey, 0, newKey]]);
+    const [old, fresh] = markers as [UploadRecord, UploadRecord];
+    expect(await uploader.listPending()).toEqual([]);
+    expect(await rejectionOf(uploader.resume(fresh.id))).toBeInstanceOf(ResumeMismatchError);
+
+    // Age one marker past its time, as a page opened eleven minutes later would find it.
+    await store.create({ ...old, updatedAt: Date.now() - completedMarkerMs - 60_000 });
+    expect(await uploader.listPending()).toEqual([]);
+    expect((await store.list()).map((r) => r.id)).toEqual([fresh.id]);
+    await store.create({ ...old, updatedAt: Date.now() - completedMarkerMs - 60_000 });
+    expect(await uploader.sweep({ olderThan: 3_600_000 })).toEqual({ discarded: [], aborted: [] });
+    expect((await store.list()).map((r) => r.id)).toEqual([fresh.id]);
+
+    const before = (await ctl.log()).length;
+    await uploader.discard(fresh.id);
+    expect(await store.list()).toEqual([]);
+    expect(await requestsSince(before)).toEqual([]); // no AbortMultipartUpload for a completed upload
   });
 
   it('sweep({ olderThan }) discards only records idle for longer, aborting their server uploads', async () => {

@@ -7,10 +7,13 @@ import { formatReport, measureBrowserBundle, targetBytes, type SizeReport } from
  * parser modules ≈ 7.5 KB, ky ≈ 5.0 KB, the hash worker with spark-md5 and the CRC-64 hasher
  * ≈ 3.9 KB, idb-keyval ≈ 0.2 KB) and the SDK's own code added ≈ 17.9 KB, 34.1 KB in all. Issue 12
  * (real networks: the XMLHttpRequest transport with byte-level progress, stall detection, the part
- * board, adaptive lanes and part sizes) added 3.1 KB: 37.2 KB. This ceiling is that figure plus
- * 0.1 KB, so the bundle cannot grow unnoticed; issue 15 replaces it with per-import budgets.
+ * board, adaptive lanes and part sizes) added 3.1 KB: 37.2 KB; issue 13 (object-header options,
+ * UTF-8 header values, copy keeping ACL and tags) 1.7 KB: 38.9 KB; issue 14 (the completed
+ * marker for `lock: 'wait'`, storage fallbacks, file-change checks for Firefox and WebKit) 0.7 KB:
+ * 39.6 KB. This ceiling is that figure plus 0.1 KB, so the bundle cannot grow unnoticed; issue 15
+ * replaces it with per-import budgets.
  */
-const ceilingBytes = 37_300;
+const ceilingBytes = 39_700;
 
 describe('browser bundle size (issue 8)', () => {
   let report: SizeReport;

@@ -1,0 +1,114 @@
+/**
+ * What the SDK does where a browser lacks what Chromium gives it (issue 14, found by the Firefox
+ * runs of `npm run test:engines`), reproduced in Node against the real local server:
+ * - a journal that refuses every call, as IndexedDB does in Firefox with site data blocked
+ *   (`indexedDB.open` throws SecurityError): the upload completes, with one warning;
+ * - a LockManager that refuses every request with SecurityError (same setting): the in-process
+ *   lock takes over instead of the upload failing;
+ * - a file whose reads return its new bytes after it changed, as a picked File does in Firefox
+ *   (Chromium fails the read instead): ResumeMismatchError before Complete, nothing stored.
+ * The browser side of each is in e2e/engines/scenarios.ts.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryStore, ResumeMismatchError, type CheckpointStore } from '../../src/index.js';
+import { md5, minPart, rejectionOf, storedMd5, testBytes, uniqueKey, uploaderFor, useFaultServer, type control, type TestServer } from './setup.js';
+
+let server: TestServer;
+let ctl: ReturnType<typeof control>;
+useFaultServer((s, c) => {
+  server = s;
+  ctl = c;
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+/** A store that throws on every call, synchronously, like idb-keyval over a blocked IndexedDB. */
+function refusingStore(): CheckpointStore {
+  const refuse = (): never => {
+    throw new DOMException('IDBFactory.open: The operation is insecure', 'SecurityError');
+  };
+  return { get: refuse, create: refuse, addPart: refuse, delete: refuse, list: refuse };
+}
+
+describe('storage refused by the browser', () => {
+  it('a journal refusing every call: the upload completes, with exactly one warning that it cannot resume', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const key = uniqueKey('journal-refused');
+    const bytes = testBytes(5 * minPart + 11, 301);
+    const result = await uploaderFor(server, { partSize: minPart, concurrency: 2, store: refusingStore() })
+      .upload(new File([bytes], 'refused.bin'), key);
+    expect(result.size).toBe(bytes.length);
+    expect(await storedMd5(server, key)).toBe(md5(bytes));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/cannot resume after a reload/);
+  });
+
+  it('navigator.locks refusing every request with SecurityError: the upload runs under the in-process lock', async () => {
+    const requests: string[] = [];
+    vi.stubGlobal('navigator', {
+      locks: {
+        request: (name: string) => {
+          requests.push(name);
+          return Promise.reject(new DOMException('LockManager.request: request() is not allowed in this context', 'SecurityError'));
+        },
+      },
+    });
+    const key = uniqueKey('locks-refused');
+    const bytes = testBytes(3 * minPart, 302);
+    const store = createMemoryStore();
+    const uploader = uploaderFor(server, { partSize: minPart, concurrency: 2, store });
+    // Two calls for the same file at once: the fallback still lets only one of them drive the upload.
+    const [first, second] = await Promise.allSettled([
+      uploader.upload(new File([bytes], 'locks.bin', { lastModified: 1 }), key),
+      uploader.upload(new File([bytes], 'locks.bin', { lastModified: 1 }), key),
+    ]);
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { name: 'UploadLockedError' } });
+    expect(await storedMd5(server, key)).toBe(md5(bytes));
+  });
+});
+
+describe('a file that changes under a reader that does not notice', () => {
+  /** A File whose slices read the CURRENT bytes of `live`, as Firefox's picked files do after a change on disk. */
+  class LiveFile extends File {
+    readonly #live: Uint8Array<ArrayBuffer>;
+    constructor(live: Uint8Array<ArrayBuffer>, name: string) {
+      super([live], name, { lastModified: 2 });
+      this.#live = live;
+    }
+    override slice(start = 0, end = this.size): Blob {
+      return new Blob([this.#live.slice(start, end)]);
+    }
+  }
+
+  it('rewritten after some parts: ResumeMismatchError before Complete, no object', async () => {
+    const key = uniqueKey('live-file');
+    const live = testBytes(8 * minPart, 303);
+    const file = new LiveFile(live, 'live.bin');
+    const mark = (await ctl.log()).length;
+    let parts = 0;
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(file, key, {
+      onPartComplete: () => {
+        parts += 1;
+        if (parts === 2) live.set(testBytes(live.length, 304)); // same size, other bytes
+      },
+    }));
+    expect(error).toBeInstanceOf(ResumeMismatchError);
+    expect((error as Error).message).toMatch(/the file changed while it was being uploaded/i);
+    const log = (await ctl.log()).slice(mark).filter((e) => e.key === key);
+    expect(log.filter((e) => e.op === 'CompleteMultipartUpload')).toEqual([]);
+    expect(log.filter((e) => e.op === 'UploadPart' && e.status === 200).length).toBe(8);
+  });
+
+  it('unchanged: the same LiveFile uploads normally (the check costs no request)', async () => {
+    const key = uniqueKey('live-file-same');
+    const live = testBytes(4 * minPart, 305);
+    const result = await uploaderFor(server, { partSize: minPart, concurrency: 2 }).upload(new LiveFile(live, 'same.bin'), key);
+    expect(result.size).toBe(live.length);
+    expect(await storedMd5(server, key)).toBe(md5(live));
+  });
+});
