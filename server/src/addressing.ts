@@ -1,6 +1,6 @@
 /**
  * Turns a raw node:http request into an {@link OssRequest}: bucket from `<bucket>.localhost` or the
- * first path segment (oss-protocol.md §1.1), decoded key and query, and the key rules of §1.1.
+ * first path segment (docs/protocol.md §1.1), decoded key and query, and the key rules of §1.1.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Upload callbacks (oss-protocol.md §5): the `x-oss-callback` JSON is validated before anything is
+ * Upload callbacks (docs/protocol.md §5): the `x-oss-callback` JSON is validated before anything is
  * stored; after the object is stored the server POSTs the templated body to the callback URLs in
  * order, and relays the first JSON answer — or reports 203 CallbackFailed, the object kept.
  */

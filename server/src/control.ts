@@ -8,8 +8,8 @@
  * - `GET /_local/health` → `{ ok: true }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readLimited } from './context.js';
 import type { Faults, FaultRule } from './faults.js';
+import { readLimited } from './request-body.js';
 import type { RequestLog } from './request-log.js';
 import type { TokenAuthority } from './sts/token.js';
 

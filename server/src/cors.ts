@@ -1,5 +1,5 @@
 /**
- * CORS as OSS applies it (oss-protocol.md §4): each bucket carries its own rules (PutBucketCors),
+ * CORS as OSS applies it (docs/protocol.md §4): each bucket carries its own rules (PutBucketCors),
  * OPTIONS preflights are answered from them without a signature, and the first matching rule wins.
  * No match means no CORS headers on an actual response (the browser then hides its status, body
  * and headers) and `403 AccessForbidden` for a preflight — exactly what a misconfigured real bucket

@@ -1,6 +1,6 @@
 /**
  * CRC-64/XZ (ECMA-182 polynomial, reflected), the checksum OSS reports as `x-oss-hash-crc64ecma`
- * (oss-protocol.md §6). The hot loop works on 32-bit halves with slice-by-8 tables because BigInt
+ * (docs/protocol.md §6). The hot loop works on 32-bit halves with slice-by-8 tables because BigInt
  * per byte would cap the server's write path at a few MB/s; only `combine` uses BigInt.
  */
 
@@ -104,7 +104,7 @@ function appendZerosOperator(length: number): Matrix {
   return cached;
 }
 
-/** CRC of `A‖B` from `crc(A)`, `crc(B)` and `B`'s length in bytes (oss-protocol.md §6, multipart). */
+/** CRC of `A‖B` from `crc(A)`, `crc(B)` and `B`'s length in bytes (docs/protocol.md §6, multipart). */
 export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
   if (lengthB === 0) return crcA;
   return times(appendZerosOperator(lengthB), crcA) ^ crcB;

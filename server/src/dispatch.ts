@@ -1,19 +1,22 @@
 /**
  * One request, start to finish: addressing → CORS preflight or STS → operation → signature →
  * bucket → policy → fault injection → handler; any failure becomes an OSS `<Error>` document with
- * the right status (HEAD errors carry it base64-encoded in `x-oss-err`, oss-protocol.md §1.2).
+ * the right status (HEAD errors carry it base64-encoded in `x-oss-err`, docs/protocol.md §1.2).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId, parseRequest } from './addressing.js';
 import { authenticate } from './auth/authenticate.js';
+import { authorize } from './auth/authorize.js';
 import type { CredentialResolver } from './auth/types.js';
-import { authorize, hostIdOf, readLimited, type Context, type ServerConfig } from './context.js';
+import { closeAfterResponse } from './closing.js';
+import { hostIdOf, type Context, type ServerConfig } from './context.js';
 import { answerPreflight, decorateResponse, type CorsConfiguration } from './cors.js';
 import { errors, OssError } from './errors.js';
-import type { Faults, FaultRule } from './faults.js';
+import { InjectedFault, type Faults, type FaultRule } from './faults.js';
 import { handlers } from './handlers/index.js';
 import { keyAuthorized, ramActions, resolveOperation, type Operation } from './operations.js';
-import { closeAfterResponse, readBody, type BodyPacing, type ConnectionGuard } from './pacing.js';
+import type { BodyPacing, ConnectionGuard } from './pacing.js';
+import { readBody, readLimited } from './request-body.js';
 import type { RequestLog, RequestLogNote } from './request-log.js';
 import { queryValue, type OssRequest } from './request.js';
 import type { Storage } from './storage/storage.js';
@@ -71,13 +74,13 @@ async function answerSts(request: OssRequest, res: ServerResponse, deps: Dispatc
 async function* meteredBody(req: IncomingMessage, input: AsyncIterable<Buffer>, trace: Trace, dropAfter: number | undefined): AsyncGenerator<Buffer> {
   if (dropAfter === 0) {
     req.socket.destroy();
-    throw new Error('fault: socket dropped');
+    throw new InjectedFault('socket dropped');
   }
   for await (const chunk of input) {
     trace.bytesIn += chunk.length;
     if (dropAfter !== undefined && trace.bytesIn >= dropAfter) {
       req.socket.destroy();
-      throw new Error('fault: socket dropped mid-body');
+      throw new InjectedFault('socket dropped mid-body');
     }
     yield chunk;
   }
@@ -117,21 +120,22 @@ async function runOperation(
     note: (note) => {
       trace.note = { ...trace.note, ...note };
     },
+    now: deps.now,
   };
-  if (!keyAuthorized.has(op)) authorize(ctx, ramActions[op], bucket ?? '*', key || undefined);
+  if (!keyAuthorized.has(op)) authorize(principal, ramActions[op], bucket ?? '*', key || undefined);
   if (fault) {
     trace.fault = fault.action;
     // A request without a body (GET, HEAD, Initiate, …) never reads one, so drop its socket now.
     const hasBody = Number(request.headers['content-length'] ?? '0') > 0 || request.headers['transfer-encoding'] !== undefined;
     if (fault.action === 'drop' && (!hasBody || (fault.afterBytes ?? 0) === 0)) {
       req.socket?.destroy();
-      throw new Error('fault: socket dropped');
+      throw new InjectedFault('socket dropped');
     }
     if (fault.action === 'delay') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
     if (fault.action === 'stall') {
       await untilClosed(req, fault.holdMs ?? 600_000);
       req.socket?.destroy();
-      throw new Error('fault: stalled');
+      throw new InjectedFault('stalled');
     }
     if (fault.action === 'error') {
       throw new OssError(fault.status ?? 503, fault.code ?? 'ServiceUnavailable', fault.message ?? 'Injected fault: the service is unavailable.');
@@ -145,7 +149,7 @@ async function runOperation(
  * answered: node:http drains a modest remainder and keeps the connection (what browsers and SDKs
  * cope with best, e.g. a part refused with SecurityTokenExpired mid-body), but a body that was cut
  * for slowness, a chunked or huge remainder, a refused connection, or an `Expect: 100-continue`
- * body never asked for, ends the connection (a lingering close, pacing.ts, so the answer is read).
+ * body never asked for, ends the connection (a lingering close, closing.ts, so the answer is read).
  */
 function settleUnreadBody(req: IncomingMessage, res: ServerResponse, deps: DispatchDeps, state: BodyState, trace: Trace): void {
   if (req.complete && !state.refused) return;

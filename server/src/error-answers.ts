@@ -7,13 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { newRequestId } from './addressing.js';
 import { errors, OssError } from './errors.js';
+import { InjectedFault } from './faults.js';
+import { ClientGoneError } from './request-body.js';
 import { renderError } from './xml.js';
 
-/** Whether the failure is the client going away (or a `drop` fault), which needs no answer. */
+/** Whether the failure is the client going away (or a `drop`/`stall` fault), which needs no answer. */
 export function isClientGone(req: IncomingMessage, error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return (req.socket?.destroyed ?? true) || req.readableAborted || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    (error instanceof Error && (error.message === 'aborted' || error.message.startsWith('fault:')));
+    error instanceof ClientGoneError || error instanceof InjectedFault;
 }
 
 /** Renders an OSS error answer; exported for the HTTP parser's `clientError` path. */
@@ -35,6 +37,28 @@ export function sendError(res: ServerResponse, method: string | undefined, error
 const answeredSockets = new WeakSet<Duplex>();
 /** Sockets that have carried at least one parsed request. */
 export const usedSockets = new WeakSet<Duplex>();
+
+/**
+ * Each socket's unfinished responses, oldest first. node:http answers pipelined requests in turn,
+ * so the first one is the answer on the wire (or the next to go out): the one a parser error on
+ * that socket must not cut into.
+ */
+const unfinishedResponses = new WeakMap<Duplex, ServerResponse[]>();
+
+/** Tracks a request's response until it finishes or closes; call it for every request node:http hands over. */
+export function trackResponse(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket as Duplex | null;
+  if (!socket) return;
+  let unfinished = unfinishedResponses.get(socket);
+  if (!unfinished) unfinishedResponses.set(socket, (unfinished = []));
+  unfinished.push(res);
+  const settle = (): void => {
+    const at = unfinished.indexOf(res);
+    if (at >= 0) unfinished.splice(at, 1);
+  };
+  res.once('finish', settle);
+  res.once('close', settle);
+}
 
 /**
  * Writes an OSS error straight to a socket node:http will not hand to a request handler, then
@@ -65,7 +89,7 @@ export function answerRaw(socket: Duplex, failure: OssError, reason: string, hos
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, hostId: string, lingerMs = 1000): void {
   if (answeredSockets.has(socket)) return;
   if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'EPIPE') return void socket.destroy();
-  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const inFlight = unfinishedResponses.get(socket)?.[0];
   if (inFlight && !inFlight.writableFinished) {
     // An answer already on the wire cannot be followed by another: the connection goes.
     if (inFlight.headersSent) return void socket.destroy();

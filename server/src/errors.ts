@@ -1,9 +1,9 @@
 /**
  * OSS error documents. Every failure the server reports is an {@link OssError}; the HTTP layer
- * renders it as the `<Error>` XML of oss-protocol.md §1.3 with the status of §2.9.
+ * renders it as the `<Error>` XML of docs/protocol.md §1.3 with the status of §2.9.
  */
 
-/** Extra elements rendered after `HostId`, in insertion order (oss-protocol.md §2.9). */
+/** Extra elements rendered after `HostId`, in insertion order (docs/protocol.md §2.9). */
 export type ErrorExtras = Readonly<Record<string, string>>;
 
 /** A protocol error with its OSS code, HTTP status and optional extra XML elements. */
@@ -61,7 +61,7 @@ export const errors = {
     new OssError(403, 'InvalidSecurityToken', 'The security token you provided is invalid.', { SecurityToken: token }, '0002-00000006'),
   signatureDoesNotMatch: (extras: ErrorExtras, ec = '0002-00000040') =>
     new OssError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', extras, ec),
-  /** V4 credential scope that does not fit this server (wrong region/date/product/terminator), oss-protocol.md §3.3. */
+  /** V4 credential scope that does not fit this server (wrong region/date/product/terminator), docs/protocol.md §3.3. */
   invalidCredentialScope: (message: string, accessKeyId: string) =>
     new OssError(403, 'SignatureDoesNotMatch', message, { OSSAccessKeyId: accessKeyId }),
   requestTimeTooSkewed: (requestTime: string, serverTime: string) =>

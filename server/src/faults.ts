@@ -43,6 +43,17 @@ export type FaultRule = {
 
 type ActiveRule = FaultRule & { readonly id: number; seen: number; fired: number };
 
+/**
+ * What a `drop` or `stall` fault throws after destroying the socket, to end the request's handling.
+ * Its own type so the dispatcher knows there is nobody left to answer, rather than a failure to report.
+ */
+export class InjectedFault extends Error {
+  constructor(what: string) {
+    super(`fault: ${what}`);
+    this.name = 'InjectedFault';
+  }
+}
+
 /** Rule registry and matcher. */
 export class Faults {
   #rules: ActiveRule[] = [];

@@ -3,11 +3,12 @@
  *
  * ali-oss's putStream sends both when a caller passes a `Content-Length` header rather than the
  * `contentLength` option (it adds `Transfer-Encoding: chunked` itself, and node:http frames the body
- * by it). RFC 9112 §6.3 says Transfer-Encoding overrides Content-Length, and §6.1 lets a server either
- * refuse such a request or process it by the Transfer-Encoding alone, closing the connection after
- * answering. llhttp, node:http's parser, refuses it unless its `LENIENT_CHUNKED_LENGTH` flag is set,
- * and node:http only offers every lenient flag at once (`insecureHTTPParser`), which would also accept
- * bare LF line ends, control bytes in header values, spaces after chunk sizes and more.
+ * by it). RFC 9112 §6.3 says Transfer-Encoding overrides Content-Length, and RFC 9112 §6.1 lets a
+ * server either refuse such a request or process it by the Transfer-Encoding alone, closing the
+ * connection after answering. llhttp, node:http's parser, refuses it unless its
+ * `LENIENT_CHUNKED_LENGTH` flag is set, and node:http only offers every lenient flag at once
+ * (`insecureHTTPParser`), which would also accept bare LF line ends, control bytes in header
+ * values, spaces after chunk sizes and more.
  *
  * So this module sets that one flag on each connection's parser ({@link frameChunkedOverLength}) and
  * finishes the job per request ({@link settleFraming}):

@@ -1,5 +1,5 @@
 /**
- * Slow and greedy clients (issue 7: "request timeouts so a slowloris cannot hold every socket").
+ * Slow and greedy clients: request timeouts, so a slowloris cannot hold every socket.
  *
  * node:http bounds the request line and headers itself (`headersTimeout`, server.ts). What it
  * cannot bound without also capping honest multi-gigabyte uploads is the body, so {@link BodyPacing}
@@ -22,6 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errors } from './errors.js';
+import { hasBody } from './request-body.js';
 
 /** Limits of {@link BodyPacing}. */
 export type BodyPacingOptions = {
@@ -77,7 +78,7 @@ export class BodyPacing {
     });
     this.#watched.add(entry);
     if (this.#timer === undefined) {
-      this.#lastTick = Date.now();
+      this.#lastTick = performance.now();
       this.#timer = setInterval(() => this.#sweep(), this.#tickMs);
       this.#timer.unref();
     }
@@ -97,7 +98,9 @@ export class BodyPacing {
   }
 
   #sweep(): void {
-    const now = Date.now();
+    // Elapsed time between sweeps, not a time of day: a monotonic clock, not the server's `now`
+    // (a test that fixes or shifts that clock must not stop bodies from being paced).
+    const now = performance.now();
     const elapsed = now - this.#lastTick;
     this.#lastTick = now;
     const { idleTimeoutMs, minBytesPerSecond, drainLimitBytes } = this.#options;
@@ -138,78 +141,6 @@ export class BodyPacing {
     // Once an answer has started there is nothing left to say: the socket goes.
     if (entry.res.headersSent) entry.req.socket?.destroy();
   }
-}
-
-/** Whether the request announces a body (a Content-Length above 0, or chunked transfer coding). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-}
-
-/**
- * Reads a request body chunk by chunk until it ends, the client goes away, or `signal` aborts
- * (then it throws the signal's reason). Unlike `for await (… of req)`, stopping early does not
- * destroy the request, so the server can still answer with an OSS error.
- */
-export async function* readBody(req: IncomingMessage, signal: AbortSignal): AsyncGenerator<Buffer> {
-  for (;;) {
-    if (signal.aborted) throw signal.reason;
-    if (req.errored) throw req.errored;
-    const chunk = req.read() as Buffer | null;
-    if (chunk !== null) {
-      yield chunk;
-      continue;
-    }
-    if (req.readableEnded) return;
-    if (req.destroyed) throw new Error('aborted');
-    await nextChunk(req, signal);
-  }
-}
-
-function nextChunk(req: IncomingMessage, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const settle = (error?: unknown): void => {
-      req.off('readable', onReady);
-      req.off('end', onReady);
-      req.off('error', onError);
-      req.off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onReady = (): void => settle();
-    const onError = (error: unknown): void => settle(error);
-    const onClose = (): void => settle(req.readableEnded ? undefined : (req.errored ?? new Error('aborted')));
-    const onAbort = (): void => settle(signal.reason);
-    req.on('readable', onReady);
-    req.on('end', onReady);
-    req.on('error', onError);
-    req.on('close', onClose);
-    signal.addEventListener('abort', onAbort);
-  });
-}
-
-/** Makes node:http answer with `Connection: close` (only before the answer has started). */
-export function closeAfterResponse(res: ServerResponse): void {
-  if (!res.headersSent) res.shouldKeepAlive = false;
-}
-
-/**
- * Lingering close: node:http ends every `Connection: close` exchange (asked for by the client or by
- * {@link closeAfterResponse}) with `socket.destroySoon()`, which destroys the socket as soon as the
- * answer is flushed. Unread request bytes then make the kernel send a reset that can overtake the
- * answer, and a client still busy uploading sees ECONNRESET instead of the OSS error. This socket
- * half-closes instead and keeps reading (and discarding) for up to `lingerMs`, or until the client
- * closes its side, before it is destroyed.
- */
-export function lingerOnClose(socket: Socket, lingerMs: number): void {
-  socket.destroySoon = function lingeringClose(this: Socket): void {
-    if (this.destroyed) return;
-    this.end();
-    const timer = setTimeout(() => this.destroy(), lingerMs);
-    timer.unref();
-    this.once('close', () => clearTimeout(timer));
-  };
 }
 
 /** Per-client connection caps (see the module comment). */

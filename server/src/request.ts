@@ -5,11 +5,11 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * One decoded query parameter; `value` is `''` for a bare name such as `?uploads`. `equals` tells
- * `?k=` from `?k`: V4 canonical queries differ there between SDKs (oss-protocol.md §11 item 7).
+ * `?k=` from `?k`: V4 canonical queries differ there between SDKs (docs/protocol.md §8 item 7).
  */
 export type QueryParam = readonly [name: string, value: string, equals?: boolean];
 
-/** A request after addressing has been resolved (oss-protocol.md §1.1). */
+/** A request after addressing has been resolved (docs/protocol.md §1.1). */
 export type OssRequest = {
   readonly raw: IncomingMessage;
   /** Upper-case HTTP method. */

@@ -13,11 +13,13 @@ import { recommendedCorsRule, type CorsConfiguration, type CorsRule } from './co
 import { checkCorsConfiguration } from './cors-config.js';
 import { hostBucket } from './addressing.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
-import { answerClientError, answerRaw } from './error-answers.js';
+import { lingerOnClose } from './closing.js';
+import { answerClientError, answerRaw, trackResponse } from './error-answers.js';
 import { errors } from './errors.js';
 import { Faults } from './faults.js';
 import { frameChunkedOverLength, settleFraming } from './http-framing.js';
-import { BodyPacing, ConnectionGuard, lingerOnClose } from './pacing.js';
+import { BodyPacing, ConnectionGuard } from './pacing.js';
+import { drainLimitBytes } from './request-body.js';
 import { RequestLog } from './request-log.js';
 import { openStorage } from './storage/storage.js';
 import { createTokenAuthority, isStsAccessKeyId, type TokenAuthority } from './sts/token.js';
@@ -113,8 +115,6 @@ const defaults = {
   keepAliveTimeoutMs: 10_000, socketTimeoutMs: 120_000, maxConnectionsPerClient: 256, maxConnections: 1024,
 } satisfies Required<Omit<OssServerOptions, 'corsRules'>>;
 
-/** A finished answer's unread request body is drained up to this size; beyond it the connection is closed. */
-const drainLimitBytes = 64 * 1024 * 1024;
 /** How long a connection closed after an error keeps reading, so the client sees the answer rather than a reset. */
 const lingerMs = 2000;
 
@@ -160,6 +160,8 @@ export async function createOssServer(options: OssServerOptions = {}): Promise<O
     sts: { rootAccessKeyId: o.accessKeyId, rootAccessKeySecret: o.accessKeySecret, authority, now: o.now },
   };
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    // Which answer is on the wire, for a parser error that follows this request (error-answers.ts).
+    trackResponse(req, res);
     // Transfer-Encoding with Content-Length: chunked framing, Content-Length dropped (http-framing.ts).
     if (!settleFraming(req, res, o.host)) return;
     // `/_local/` is the control endpoint only on the plain host; on `<bucket>.localhost` it is a key.

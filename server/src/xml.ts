@@ -1,6 +1,6 @@
 /**
  * XML bodies: responses are rendered from plain element trees (the shapes are small and fixed,
- * oss-protocol.md §2), and the request bodies the server parses — CompleteMultipartUpload,
+ * docs/protocol.md §2), and the request bodies the server parses — CompleteMultipartUpload,
  * DeleteMultipleObjects and PutObjectTagging — go through fast-xml-parser with every value kept as a string.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -46,12 +46,17 @@ function renderChildren(element: XmlElement): string {
   return out;
 }
 
+/** Object key as rendered in XML, URL-encoded when `encoding-type=url` was asked for. */
+export function encodeKey(key: string, urlEncoding: boolean): string {
+  return urlEncoding ? encodeURIComponent(key) : key;
+}
+
 /** Renders a document with one root element. */
 export function renderXml(root: string, children: XmlElement): string {
   return `${declaration}<${root}>${renderChildren(children)}</${root}>`;
 }
 
-/** The `<Error>` document of oss-protocol.md §1.3. */
+/** The `<Error>` document of docs/protocol.md §1.3. */
 export function renderError(error: OssError, requestId: string, hostId: string): string {
   return renderXml('Error', {
     Code: error.code,

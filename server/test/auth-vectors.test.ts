@@ -1,7 +1,7 @@
 /**
- * Signature verification against every V1/V4 vector of oss-protocol.md §3.6, the failure modes of §2.9,
+ * Signature verification against every V1/V4 vector of docs/protocol.md §3.6, the failure modes of §2.9,
  * and a seeded differential run against ali-oss 6.23's own signer (a test-only dependency: the server
- * code never imports SDK code, house-style rule 6).
+ * code never imports SDK code, docs/architecture.md#layers).
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';

@@ -4,7 +4,7 @@ import { testBytes } from './harness.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-// Vectors from oss-protocol.md §6 (go-sdk crc_test.go, re-verified).
+// Vectors from docs/protocol.md §6 (go-sdk crc_test.go, re-verified).
 describe('CRC-64/XZ (x-oss-hash-crc64ecma)', () => {
   it.each([
     ['', 0n],

@@ -1,5 +1,5 @@
 /**
- * Every error code of oss-protocol.md §2.9, provoked over raw HTTP against a real server and checked
+ * Every error code of docs/protocol.md §2.9, provoked over raw HTTP against a real server and checked
  * for status, the `<Error>` document of §1.3 (Code, Message, RequestId = `x-oss-request-id`, HostId,
  * the table's extra elements, EC = `x-oss-ec`), `Content-Type: application/xml`, the CORS headers an
  * error needs in a browser (§4), and `x-oss-err` on HEAD (§1.2). Also a few success shapes of §2 and

@@ -1,6 +1,6 @@
 /**
  * Test harness: a real server on 127.0.0.1 port 0 with its own temporary data dir, and official
- * ali-oss clients pointed at it (path style needs a non-IP host and `sldEnable`, oss-protocol.md §1.1).
+ * ali-oss clients pointed at it (path style needs a non-IP host and `sldEnable`, docs/protocol.md §1.1).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';

@@ -121,7 +121,7 @@ async function expectOssError(promise: Promise<unknown>, status: number, code: s
 const md5Hex = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex').toUpperCase();
 const md5Base64 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-/** The S3-style multipart ETag (oss-protocol.md §7) from the quoted part ETags, in part order. */
+/** The S3-style multipart ETag (docs/protocol.md §7) from the quoted part ETags, in part order. */
 function multipartEtag(partEtags: readonly string[]): string {
   const md5 = createHash('md5');
   for (const etag of partEtags) md5.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));

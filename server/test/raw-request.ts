@@ -1,7 +1,7 @@
 /**
  * Raw HTTP requests against the local OSS server, for tests that need to send what no SDK would:
  * malformed headers, hostile paths, tampered signatures. Signing is OSS Signature V1 in headers
- * (oss-protocol.md §3.1), written here with node:crypto only — independent of the server's verifier
+ * (docs/protocol.md §3.1), written here with node:crypto only — independent of the server's verifier
  * and of any SDK — so a test failure cannot be a shared bug.
  */
 import { createHmac } from 'node:crypto';
@@ -62,7 +62,7 @@ export type RawResponse = {
   readonly stringToSign: string | undefined;
 };
 
-/** V1 sub-resources that enter the CanonicalizedResource (oss-protocol.md §3.1; everything else is unsigned). */
+/** V1 sub-resources that enter the CanonicalizedResource (docs/protocol.md §3.1; everything else is unsigned). */
 export const signedSubResources: ReadonlySet<string> = new Set([
   'acl', 'uploads', 'uploadId', 'partNumber', 'security-token', 'callback', 'callback-var',
   'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control',

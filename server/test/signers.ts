@@ -1,6 +1,6 @@
 /**
  * Independent OSS signers for the hardening tests: Signature V4 in the Authorization header and as a
- * presigned URL (oss-protocol.md §3.3–§3.4), and V1 presigned URLs (§3.2). Written from the protocol
+ * presigned URL (docs/protocol.md §3.3–§3.4), and V1 presigned URLs (§3.2). Written from the protocol
  * notes with node:crypto only — no server code, no SDK code — like raw-request.ts, which holds the
  * V1 header signer these build on; a test failure cannot be a bug shared with the verifier.
  *

@@ -1,5 +1,5 @@
 /**
- * Request authentication for the four OSS schemes (oss-protocol.md §3): V1 header, V1 presigned URL,
+ * Request authentication for the four OSS schemes (docs/protocol.md §3): V1 header, V1 presigned URL,
  * V4 header and V4 presigned URL. Checks the clock, resolves the key (and STS token), recomputes the
  * signature independently of any SDK and returns who signed the request.
  */
@@ -191,8 +191,8 @@ function verifyV4(request: OssRequest, options: AuthOptions, claim: V4Claim): Pr
     const toSign = v4StringToSign(claim.dateTime, options.region, canonical);
     return { canonical, toSign, ok: signaturesMatch(claim.signature, v4Signature(secret, credential.date, options.region, toSign)) };
   };
-  // SDKs disagree on an empty value sent as `k=` (§11 item 7): Go signs bare `k`; ali-oss signs
-  // sub-resources bare and plain parameters as `k=`. Accept either reading of the same request.
+  // SDKs disagree on an empty value sent as `k=` (docs/protocol.md §8 item 7): Go signs bare `k`;
+  // ali-oss signs sub-resources bare and plain parameters as `k=`. Accept either reading of the same request.
   const bare = sign();
   const asSent = bare.ok || !claim.query.some(([, value, equals]) => value === '' && equals === true)
     ? bare

@@ -1,5 +1,5 @@
 /**
- * OSS Signature V1 (HMAC-SHA1) canonicalisation and signing, oss-protocol.md §3.1 and §3.2.
+ * OSS Signature V1 (HMAC-SHA1) canonicalisation and signing, docs/protocol.md §3.1 and §3.2.
  * Pure functions over already-decoded request parts; written from the protocol notes, not from SDK code.
  *
  * What is signed is bytes: header values exactly as they came over the wire (node:http hands them over
@@ -12,7 +12,7 @@ import type { QueryParam } from '../request.js';
 
 /**
  * Query parameters that take part in the V1 CanonicalizedResource. Copied from go-sdk `oss/conn.go`
- * `signKeyList` (oss-protocol.md §3.1); every other parameter (`prefix`, `max-parts`, …) is unsigned.
+ * `signKeyList` (docs/protocol.md §3.1); every other parameter (`prefix`, `max-parts`, …) is unsigned.
  */
 export const signedSubResources: ReadonlySet<string> = new Set([
   'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete', 'append',

@@ -1,5 +1,5 @@
 /**
- * OSS Signature V4 (`OSS4-HMAC-SHA256`) canonicalisation and signing, oss-protocol.md §3.3 and §3.4.
+ * OSS Signature V4 (`OSS4-HMAC-SHA256`) canonicalisation and signing, docs/protocol.md §3.3 and §3.4.
  * Pure functions over already-decoded request parts; written from the protocol notes, not from SDK code.
  *
  * The canonical request is hashed as bytes: path and query percent-encode their UTF-8 bytes (ASCII

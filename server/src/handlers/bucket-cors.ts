@@ -3,10 +3,12 @@
  * take effect on the next request, preflights included; they persist in the data dir.
  */
 import { createHash } from 'node:crypto';
-import { readLimited, sendEmpty, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { maxCorsBodyBytes, parseCorsXml, renderCorsXml } from '../cors-config.js';
 import { errors } from '../errors.js';
 import { readContentMd5 } from '../object-headers.js';
+import { readLimited } from '../request-body.js';
+import { sendEmpty } from './send.js';
 
 /** PutBucketCors: replaces all of the bucket's rules. */
 export async function putBucketCors(ctx: Context): Promise<void> {

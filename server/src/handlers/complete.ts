@@ -1,20 +1,23 @@
 /**
- * CompleteMultipartUpload (oss-protocol.md §2.4): validates the part list (ascending, each part
+ * CompleteMultipartUpload (docs/protocol.md §2.4): validates the part list (ascending, each part
  * present with a matching ETag, every part but the last ≥ 100 KB), publishes the object as the
  * concatenation of the part blobs (no byte copy), and answers with the `MD5-of-MD5s-N` ETag and
  * the combined CRC-64 — or with the callback server's JSON.
  */
 import { createHash } from 'node:crypto';
 import { parseCallback } from '../callback.js';
-import { encodeKey, normalizeEtag, quoted, readSmallBody, sendXml, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { crc64Combine } from '../crc64.js';
 import { errors } from '../errors.js';
+import { normalizeEtag, quoted } from '../etag.js';
 import { attributesOf, encryptionHeaders, readObjectAcl } from '../object-attributes.js';
+import { readSmallBody } from '../request-body.js';
 import { queryValue } from '../request.js';
 import type { ObjectRecord } from '../storage/object-store.js';
 import type { PartRecord } from '../storage/upload-store.js';
-import { parseCompleteBody, type CompletePart } from '../xml.js';
+import { encodeKey, parseCompleteBody, type CompletePart } from '../xml.js';
 import { replyAfterWrite } from './reply.js';
+import { sendXml } from './send.js';
 
 const minPartBytes = 100 * 1024;
 /** A 10,000-part body is about 0.9 MB; anything far larger is not a part list. */
@@ -61,25 +64,28 @@ export async function completeMultipartUpload(ctx: Context): Promise<void> {
   }
   const forbid = upload.forbidOverwrite || ctx.request.headers['x-oss-forbid-overwrite']?.toLowerCase() === 'true';
   const record = await ctx.storage.uploads.exclusive(upload, async () => {
-    if (upload.state !== 'active') throw errors.noSuchUpload(uploadId);
-    const parts = selectParts(listed, upload.parts);
-    const crc = parts.reduce((acc, p) => crc64Combine(acc, BigInt(p.crc64), p.size), 0n);
-    const result: ObjectRecord = {
-      v: 1, bucket, key, size: parts.reduce((n, p) => n + p.size, 0), etag: multipartEtag(parts), contentType: upload.contentType,
-      contentMd5: undefined, crc64: crc.toString(), lastModified: new Date().toISOString(), userMeta: upload.userMeta,
-      headers: upload.headers, type: 'Multipart', uploadId, segments: parts.map((p) => ({ blob: p.blob, size: p.size })),
-      ...attributesOf({ storageClass: upload.storageClass, acl, encryption: upload.encryption, tags: upload.tags }),
-    };
-    upload.state = 'completing';
+    // NoSuchUpload when a Complete or Abort held the lock first; from here on the parts are frozen.
+    ctx.storage.uploads.beginComplete(upload);
+    let parts: PartRecord[];
+    let result: ObjectRecord;
     try {
+      parts = selectParts(listed, upload.parts);
+      const crc = parts.reduce((acc, p) => crc64Combine(acc, BigInt(p.crc64), p.size), 0n);
+      result = {
+        v: 1, bucket, key, size: parts.reduce((n, p) => n + p.size, 0), etag: multipartEtag(parts), contentType: upload.contentType,
+        contentMd5: undefined, crc64: crc.toString(), lastModified: new Date(ctx.now()).toISOString(), userMeta: upload.userMeta,
+        headers: upload.headers, type: 'Multipart', uploadId, segments: parts.map((p) => ({ blob: p.blob, size: p.size })),
+        ...attributesOf({ storageClass: upload.storageClass, acl, encryption: upload.encryption, tags: upload.tags }),
+      };
       await ctx.storage.objects.put(result, (existing) => {
         if (forbid && existing) throw errors.fileAlreadyExists('0042-00000214');
       });
     } catch (error) {
-      upload.state = 'active';
+      // Nothing was published: the upload takes parts and a Complete again.
+      ctx.storage.uploads.abandonComplete(upload);
       throw error;
     }
-    await ctx.storage.uploads.remove(upload, new Set(parts.map((p) => p.blob)));
+    await ctx.storage.uploads.finishComplete(upload, new Set(parts.map((p) => p.blob)));
     return result;
   });
   const headers = { ETag: quoted(record.etag), 'x-oss-hash-crc64ecma': record.crc64, ...encryptionHeaders(record.encryption) };

@@ -1,11 +1,14 @@
 /**
- * `x-oss-copy-source` (`/<bucket>/<url-encoded key>`, oss-protocol.md §2.3) and its conditional
+ * `x-oss-copy-source` (`/<bucket>/<url-encoded key>`, docs/protocol.md §2.3) and its conditional
  * headers, shared by CopyObject and UploadPartCopy. Reading the source needs oss:GetObject on it.
  */
 import { checkBucketName, checkObjectKey } from '../addressing.js';
-import { authorize, normalizeEtag, sendEmpty, type Context } from '../context.js';
+import { authorize } from '../auth/authorize.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
+import { normalizeEtag } from '../etag.js';
 import type { ObjectRecord } from '../storage/object-store.js';
+import { sendEmpty } from './send.js';
 
 /** The resolved source object; its blobs stay pinned until `release()` (call it in a `finally`). */
 export type CopySource = { readonly bucket: string; readonly key: string; readonly record: ObjectRecord; readonly release: () => void };
@@ -33,7 +36,7 @@ export async function readCopySource(ctx: Context): Promise<CopySource | undefin
   checkBucketName(bucket);
   if (key === '') throw errors.invalidArgument('Copy Source must mention the source key.', 'x-oss-copy-source', header);
   checkObjectKey(key);
-  authorize(ctx, 'oss:GetObject', bucket, key);
+  authorize(ctx.principal, 'oss:GetObject', bucket, key);
   if (!(await ctx.storage.objects.buckets()).includes(bucket)) throw errors.noSuchBucket(bucket);
   const opened = await ctx.storage.objects.open(bucket, key);
   if (!opened) throw errors.noSuchKey(key);

@@ -6,10 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { checkObjectKey } from '../addressing.js';
-import { authorize, encodeKey, readLimited, sendEmpty, sendXml, type Context } from '../context.js';
+import { authorize } from '../auth/authorize.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
-import { parseDeleteBody } from '../xml.js';
+import { readLimited } from '../request-body.js';
+import { encodeKey, parseDeleteBody } from '../xml.js';
 import { urlEncoding } from './listing.js';
+import { sendEmpty, sendXml } from './send.js';
 
 /** OSS refuses larger bodies with MalformedXML. */
 const maxBodyBytes = 2 * 1024 * 1024;
@@ -31,7 +34,7 @@ export async function deleteMultipleObjects(ctx: Context): Promise<void> {
   if (keys.length > maxKeys) throw errors.malformedXml(`The XML you provided lists more than ${maxKeys} objects.`);
   for (const key of keys) {
     checkObjectKey(key);
-    authorize(ctx, 'oss:DeleteObject', bucket, key);
+    authorize(ctx.principal, 'oss:DeleteObject', bucket, key);
   }
   for (const key of keys) await ctx.storage.objects.delete(bucket, key);
   if (quiet) return sendEmpty(ctx, 200);

@@ -1,5 +1,5 @@
 /**
- * ListParts, ListMultipartUploads (oss-protocol.md §2.6–2.7), ListObjects, ListObjectsV2 and
+ * ListParts, ListMultipartUploads (docs/protocol.md §2.6–2.7), ListObjects, ListObjectsV2 and
  * ListBuckets.
  *
  * Keys with characters XML 1.0 cannot carry (C0 controls) are written as numeric character
@@ -7,11 +7,14 @@
  * `encoding-type=url`, and then every name-like element (Key, Prefix, markers, tokens, Delimiter,
  * CommonPrefixes) is percent-encoded.
  */
-import { encodeKey, quoted, sendXml, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
+import { quoted } from '../etag.js';
 import { queryValue } from '../request.js';
 import { storageClassOf, type ObjectRecord } from '../storage/object-store.js';
 import type { Upload } from '../storage/upload-store.js';
+import { encodeKey } from '../xml.js';
+import { sendXml } from './send.js';
 
 const maxListed = 1000;
 const owner = { ID: 'oss-local', DisplayName: 'oss-local' };

@@ -1,14 +1,18 @@
 /**
- * InitiateMultipartUpload, UploadPart, UploadPartCopy and AbortMultipartUpload (oss-protocol.md §2.1–2.5).
+ * InitiateMultipartUpload, UploadPart, UploadPartCopy and AbortMultipartUpload (docs/protocol.md §2.1–2.5).
  */
-import { authorize, encodeKey, quoted, sendEmpty, sendXml, type Context } from '../context.js';
+import { authorize } from '../auth/authorize.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
+import { quoted } from '../etag.js';
 import { encryptionHeaders, readObjectAttributes } from '../object-attributes.js';
 import { forbidsOverwrite, readObjectHeaders } from '../object-headers.js';
 import { queryValue } from '../request.js';
 import type { BlobInfo } from '../storage/blob-store.js';
 import type { PartRecord, Upload } from '../storage/upload-store.js';
+import { encodeKey } from '../xml.js';
 import { readCopySource } from './copy-source.js';
+import { sendEmpty, sendXml } from './send.js';
 import { writeBody } from './write-body.js';
 
 /**
@@ -20,11 +24,11 @@ export async function initiateMultipartUpload(ctx: Context): Promise<void> {
   const key = ctx.request.key!;
   const meta = readObjectHeaders(ctx.request);
   const attributes = readObjectAttributes(ctx.request);
-  if (attributes.tags) authorize(ctx, 'oss:PutObjectTagging', bucket, key);
+  if (attributes.tags) authorize(ctx.principal, 'oss:PutObjectTagging', bucket, key);
   const forbidOverwrite = forbidsOverwrite(ctx.request);
   if (forbidOverwrite && (await ctx.storage.objects.get(bucket, key))) throw errors.fileAlreadyExists();
   const upload = await ctx.storage.uploads.create({
-    bucket, key, ...meta, forbidOverwrite, initiated: new Date().toISOString(), ...attributes,
+    bucket, key, ...meta, forbidOverwrite, initiated: new Date(ctx.now()).toISOString(), ...attributes,
   });
   const url = queryValue(ctx.request, 'encoding-type') === 'url';
   sendXml(ctx, 'InitiateMultipartUploadResult', {
@@ -51,7 +55,7 @@ export async function uploadPart(ctx: Context): Promise<void> {
   const info = await writeBody(ctx);
   const etag = info.md5.toString('hex').toUpperCase();
   const part: PartRecord = {
-    partNumber, etag, size: info.size, crc64: info.crc64.toString(), lastModified: new Date().toISOString(), blob: info.blob,
+    partNumber, etag, size: info.size, crc64: info.crc64.toString(), lastModified: new Date(ctx.now()).toISOString(), blob: info.blob,
   };
   await ctx.storage.uploads.addPart(upload, part);
   sendEmpty(ctx, 200, {
@@ -85,18 +89,14 @@ export async function uploadPartCopy(ctx: Context): Promise<void> {
     source.release();
   }
   const etag = info.md5.toString('hex').toUpperCase();
-  const lastModified = new Date().toISOString();
+  const lastModified = new Date(ctx.now()).toISOString();
   await ctx.storage.uploads.addPart(upload, { partNumber, etag, size: info.size, crc64: info.crc64.toString(), lastModified, blob: info.blob });
-  // ali-oss reads the part ETag from the header, others from the XML: send both (oss-protocol.md §2.3).
+  // ali-oss reads the part ETag from the header, others from the XML: send both (docs/protocol.md §2.3).
   sendXml(ctx, 'CopyPartResult', { LastModified: lastModified, ETag: quoted(etag) }, { ETag: quoted(etag), 'x-oss-hash-crc64ecma': info.crc64.toString() });
 }
 
 /** AbortMultipartUpload: 204, the parts are deleted. */
 export async function abortMultipartUpload(ctx: Context): Promise<void> {
-  const upload = findUpload(ctx);
-  await ctx.storage.uploads.exclusive(upload, async () => {
-    if (upload.state !== 'active') throw errors.noSuchUpload(upload.id);
-    await ctx.storage.uploads.remove(upload);
-  });
+  await ctx.storage.uploads.abort(findUpload(ctx));
   sendEmpty(ctx, 204);
 }

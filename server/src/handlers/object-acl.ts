@@ -2,9 +2,10 @@
  * GetObjectAcl (`GET /<key>?acl`) and PutObjectAcl (`PUT /<key>?acl` with `x-oss-object-acl`).
  * The ACL is kept and reported; the local server does not enforce it (every request is signed).
  */
-import { sendEmpty, sendXml, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
 import { readObjectAcl } from '../object-attributes.js';
+import { sendEmpty, sendXml } from './send.js';
 
 /** GetObjectAcl: `default` unless an ACL was set (go-sdk-v2 GetObjectAclResult). */
 export async function getObjectAcl(ctx: Context): Promise<void> {

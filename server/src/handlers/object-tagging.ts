@@ -3,12 +3,14 @@
  * `x-oss-tagging-count` header of GetObject/HeadObject. Changing tags keeps the object's bytes,
  * ETag and Last-Modified (OSS PutObjectTagging docs).
  */
-import { readSmallBody, sendEmpty, sendXml, type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
 import { checkTags } from '../object-attributes.js';
+import { readSmallBody } from '../request-body.js';
 import type { ObjectRecord, Tag } from '../storage/object-store.js';
 import { isAllowed, ossResource } from '../sts/policy.js';
 import { parseTaggingBody } from '../xml.js';
+import { sendEmpty, sendXml } from './send.js';
 
 /** Ten tags of at most 128 + 256 bytes fit in far less; anything larger is not a tag set. */
 const maxTaggingBodyBytes = 64 * 1024;

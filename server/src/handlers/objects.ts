@@ -4,8 +4,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseCallback } from '../callback.js';
-import { authorize, quoted, sendEmpty, sendXml, type Context } from '../context.js';
+import { authorize } from '../auth/authorize.js';
+import type { Context } from '../context.js';
 import { errors } from '../errors.js';
+import { quoted } from '../etag.js';
 import {
   checkConditions, forbidsOverwrite, objectResponseHeaders, parseRange, readObjectHeaders,
 } from '../object-headers.js';
@@ -17,6 +19,7 @@ import type { ObjectRecord } from '../storage/object-store.js';
 import { replyAfterWrite } from './reply.js';
 import { readCopySource } from './copy-source.js';
 import { taggingCountHeader } from './object-tagging.js';
+import { sendEmpty, sendXml } from './send.js';
 import { writeBody } from './write-body.js';
 
 function target(ctx: Context): { bucket: string; key: string } {
@@ -36,14 +39,14 @@ export async function putObject(ctx: Context): Promise<void> {
   const meta = readObjectHeaders(ctx.request);
   const attributes = readObjectAttributes(ctx.request);
   // Tagging on upload needs oss:PutObjectTagging besides oss:PutObject (OSS PutObject docs).
-  if (attributes.tags) authorize(ctx, 'oss:PutObjectTagging', bucket, key);
+  if (attributes.tags) authorize(ctx.principal, 'oss:PutObjectTagging', bucket, key);
   const forbid = forbidsOverwrite(ctx.request);
   if (forbid && (await ctx.storage.objects.get(bucket, key))) throw errors.fileAlreadyExists();
   const info = await writeBody(ctx);
   const md5Hex = info.md5.toString('hex').toUpperCase();
   const record: ObjectRecord = {
     v: 1, bucket, key, size: info.size, etag: md5Hex, contentType: meta.contentType,
-    contentMd5: info.md5.toString('base64'), crc64: info.crc64.toString(), lastModified: new Date().toISOString(),
+    contentMd5: info.md5.toString('base64'), crc64: info.crc64.toString(), lastModified: new Date(ctx.now()).toISOString(),
     userMeta: meta.userMeta, headers: meta.headers, type: 'Normal', uploadId: undefined,
     segments: [{ blob: info.blob, size: info.size }], ...attributes,
   };
@@ -72,7 +75,7 @@ export async function copyObject(ctx: Context): Promise<void> {
   const requested = replaceMeta ? readObjectHeaders(ctx.request) : undefined;
   const attributes = readObjectAttributes(ctx.request);
   const replaceTags = readTaggingDirective(ctx.request) === 'Replace';
-  if (replaceTags && attributes.tags) authorize(ctx, 'oss:PutObjectTagging', bucket, key);
+  if (replaceTags && attributes.tags) authorize(ctx.principal, 'oss:PutObjectTagging', bucket, key);
   const source = await readCopySource(ctx);
   if (!source) return; // 304 Not Modified: a copy-source condition said there is nothing to copy
   let info: BlobInfo;
@@ -86,7 +89,7 @@ export async function copyObject(ctx: Context): Promise<void> {
   const md5Hex = info.md5.toString('hex').toUpperCase();
   const record: ObjectRecord = {
     v: 1, bucket, key, size: info.size, etag: md5Hex, contentType: meta.contentType, contentMd5: info.md5.toString('base64'),
-    crc64: info.crc64.toString(), lastModified: new Date().toISOString(), userMeta: meta.userMeta, headers: meta.headers,
+    crc64: info.crc64.toString(), lastModified: new Date(ctx.now()).toISOString(), userMeta: meta.userMeta, headers: meta.headers,
     type: 'Normal', uploadId: undefined, segments: [{ blob: info.blob, size: info.size }],
     ...attributesOf({ storageClass: attributes.storageClass, acl: attributes.acl, encryption: attributes.encryption, tags }),
   };

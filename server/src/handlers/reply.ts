@@ -1,7 +1,7 @@
 /**
  * Answers a successful write, running the upload callback first when one was asked for: the
  * callback server's JSON comes back with 200, a failed callback becomes 203 CallbackFailed (the
- * object stays stored), exactly as OSS does (oss-protocol.md §5).
+ * object stays stored), exactly as OSS does (docs/protocol.md §5).
  */
 import { runCallback, type CallbackConfig, type CallbackObject } from '../callback.js';
 import type { Context } from '../context.js';

@@ -7,7 +7,7 @@ import { errors } from '../errors.js';
 import { readContentMd5 } from '../object-headers.js';
 import type { BlobInfo } from '../storage/blob-store.js';
 
-/** Largest single PUT body (part or object): 5 GiB (oss-protocol.md §2.8). */
+/** Largest single PUT body (part or object): 5 GiB (docs/protocol.md §2.8). */
 export const maxPutBytes = 5 * 1024 ** 3;
 
 /** Writes the request body to a new blob and verifies its digests; nothing is kept on failure. */

@@ -9,7 +9,10 @@ import { dirname, join } from 'node:path';
 /** Where temporary files go and whether writes are fsync'd before they are published. */
 export type FileOptions = { readonly tmpDir: string; readonly fsync: boolean };
 
-/** A fresh unique name for temporary and blob files. */
+/**
+ * A fresh unique name for temporary and blob files. The time prefix only spreads names out; it is
+ * no timestamp anyone reads, so it comes from the process clock, not the server's `now`.
+ */
 export function uniqueName(): string {
   return `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}`;
 }

@@ -44,7 +44,11 @@ export type PartRecord = {
   readonly blob: string;
 };
 
-/** An upload in progress. */
+/**
+ * An upload in progress. Its `state` moves only through {@link UploadStore}: `active` takes parts;
+ * `completing` while Complete publishes the object (parts and a second Complete are refused);
+ * `gone` once completed or aborted, or `active` again when publishing failed.
+ */
 export type Upload = UploadInit & {
   readonly id: string;
   readonly parts: Map<number, PartRecord>;
@@ -136,6 +140,34 @@ export class UploadStore {
   /** Runs `task` with exclusive access to the upload (Complete, Abort). */
   async exclusive<T>(upload: Upload, task: () => Promise<T>): Promise<T> {
     return this.#lock.run(upload.id, task);
+  }
+
+  /**
+   * Starts completing an upload (within {@link exclusive}): from now on its parts are frozen, and
+   * UploadPart or another Complete gets NoSuchUpload. Throws NoSuchUpload when a Complete or Abort
+   * that held the lock before has already ended it.
+   */
+  beginComplete(upload: Upload): void {
+    if (upload.state !== 'active') throw errors.noSuchUpload(upload.id);
+    upload.state = 'completing';
+  }
+
+  /** The object is published: forgets the upload, deleting the blobs of its parts except those in `keep` (the object's). */
+  async finishComplete(upload: Upload, keep: ReadonlySet<string>): Promise<void> {
+    await this.remove(upload, keep);
+  }
+
+  /** Completing failed before the object was published: the upload is active again, parts intact, so the client can retry. */
+  abandonComplete(upload: Upload): void {
+    if (upload.state === 'completing') upload.state = 'active';
+  }
+
+  /** AbortMultipartUpload: forgets the upload and deletes its parts; NoSuchUpload when a Complete or Abort ended it first. */
+  async abort(upload: Upload): Promise<void> {
+    await this.exclusive(upload, async () => {
+      if (upload.state !== 'active') throw errors.noSuchUpload(upload.id);
+      await this.remove(upload);
+    });
   }
 
   /** Forgets an upload: removes its directory and the blobs of its parts not in `keep`. */
