@@ -11,7 +11,7 @@ function demoBackendPlugin(): Plugin {
   };
 }
 
-// The demo page is the only thing vite serves or builds; the SDK itself is built with plain tsc (house style 41).
+// The demo page is the only thing vite serves or builds; the SDK itself is built with plain tsc (tsconfig.build.json).
 export default defineConfig({
   root: 'demo',
   plugins: [demoBackendPlugin()],

@@ -25,12 +25,12 @@
  * length); any part the server acknowledged twice was in flight at a reload, a kill or going
  * offline (a request cut on the browser's side may still have reached the server whole), and at
  * most twice `concurrency` parts were in flight at each (`concurrency` sending, at most as many
- * more whose bodies had gone out and which awaited their answers: part-queue.ts); and the chaos really happened: 3 resumes that
+ * more whose bodies had gone out and which awaited their answers: src/async/run-concurrently.ts); and the chaos really happened: 3 resumes that
  * skipped exactly the journalled parts, 2 restarts with new pids, 500s, 503s and drops in the log, a SecurityTokenExpired answer after
  * every expiry and a backend call for each, and an offline window while parts were pending.
  *
  * It rides out the 1–2 s restarts on the SDK's default retry settings: with the former full-jitter
- * backoff it did not (CHAOS_SEED=3 failed with OssNetworkError), see `equalJitter` in src/core/retry.ts.
+ * backoff it did not (CHAOS_SEED=3 failed with OssNetworkError), see `equalJitter` in src/oss/retry.ts.
  *
  * Replay: the seed is printed at the start and in every failure message; run
  * `CHAOS_SEED=<seed> npx playwright test e2e/chaos.spec.ts`. The plan (order and points of the

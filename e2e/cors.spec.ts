@@ -1,7 +1,7 @@
 /**
  * Real-Chromium proof that the local OSS server's CORS lets a page on another origin use presigned
  * URLs: ETag and x-oss-request-id are readable, preflighted x-oss-* headers pass, and error
- * responses stay readable (oss-protocol.md §7: without CORS headers on errors the browser hides
+ * responses stay readable (docs/protocol.md §4: without CORS headers on errors the browser hides
  * status and body). URLs are presigned in Node by the official ali-oss client, so nothing here
  * depends on our SDK's signing.
  *

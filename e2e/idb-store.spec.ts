@@ -1,6 +1,6 @@
 /**
- * The IndexedDB checkpoint store (`src/persistence/idb-store.ts`) in real Chromium, as house style
- * rule 40 asks: no fake IndexedDB. Each test gets a fresh browser context, hence empty storage.
+ * The IndexedDB checkpoint store (`src/persistence/idb-store.ts`) in real Chromium: no fake
+ * IndexedDB. Each test gets a fresh browser context, hence empty storage.
  * The page (`e2e/fixtures/idb-store/`) exposes the store and raw IndexedDB helpers, so the checks
  * below look at the rows really written, not only at what the store reports.
  */

@@ -1,5 +1,5 @@
 // `npm run lint:package`: publint (strict) and Are the Types Wrong? (ESM-only profile: the package
-// has no CommonJS entry, house style rule 41) on the tarball npm would publish.
+// has no CommonJS entry) on the tarball npm would publish.
 //
 //   node scripts/lint-package.mjs               builds and packs the package, then lints the tarball
 //   node scripts/lint-package.mjs path/to.tgz   lints a tarball packed already (e2e/package.spec.ts)

@@ -1,16 +1,17 @@
 /**
  * `createUploader(options)`: validates once, builds the client and the hashing pool, and returns
- * the upload API as a plain object (house style rule 30).
+ * the upload API as a plain object.
  */
 import { runCopy, type CopyOptions, type CopyResult } from './core/copy.js';
 import { createLinkMemory } from './core/part-size.js';
 import { checkPartSize, defaultPartSizeBytes } from './core/plan.js';
-import { normalizeRetry } from './core/retry.js';
+import { normalizeRetry } from './oss/retry.js';
 import { runUpload, type EngineSettings } from './core/upload.js';
 import { pendingUploads, type PendingUpload, type SweepResult } from './core/pending.js';
 import { createHasher, type Hasher } from './hashing/hash-pool.js';
 import { defaultStore } from './persistence/idb-store.js';
-import { expected } from './core/describe.js';
+import { warnJournalError } from './persistence/tolerant-store.js';
+import { expected } from './describe.js';
 import { createOssClient, type OssClient } from './oss/client.js';
 import { requireObject } from './oss/connection.js';
 import { loneSurrogate, objectHeaders } from './oss/object-headers.js';
@@ -69,7 +70,7 @@ function isFileHandle(value: unknown): value is FileSystemFileHandle {
     typeof (value as FileSystemFileHandle).getFile === 'function';
 }
 
-/** Throws unless `key` is a valid OSS object key (oss-protocol.md §1.1). */
+/** Throws unless `key` is a valid OSS object key (docs/protocol.md §1.1). */
 export function checkObjectKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new TypeError(`Expected the object key to be a string, got \`${String(key)}\` (${typeof key})`);
   const bytes = new TextEncoder().encode(key).length;
@@ -137,9 +138,11 @@ export function createUploader(options: UploaderOptions): Uploader {
   const storeMethods = ['get', 'create', 'addPart', 'delete', 'list'] as const;
   const missing = storeMethods.filter((name) => typeof (store as unknown as Partial<Record<string, unknown>> | null)?.[name] !== 'function');
   if (missing.length > 0) throw new TypeError(`Expected \`store\` to implement CheckpointStore (get, create, addPart, delete, list); missing ${missing.join(', ')}`);
+  const onJournalError = options.onJournalError ?? warnJournalError;
+  if (typeof onJournalError !== 'function') throw new TypeError(expected('onJournalError', 'a function', onJournalError));
   let hasher: Hasher | undefined;
   const getHasher = () => (hasher ??= createHasher(options.workers === undefined ? {} : { workers: options.workers }));
-  const deps = { client, hasher: getHasher, settings, store, link: createLinkMemory(), endpoint: options.endpoint, bucket: options.bucket };
+  const deps = { client, hasher: getHasher, settings, store, link: createLinkMemory(), endpoint: options.endpoint, bucket: options.bucket, onJournalError };
   const pending = pendingUploads(deps);
   const upload: Uploader['upload'] = (source, key, uploadOptions = {}) => {
     if (!(source instanceof Blob) && !isFileHandle(source)) {

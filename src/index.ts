@@ -3,21 +3,25 @@
  */
 export { createUploader, uploaderDefaults, type Uploader } from './create-uploader.js';
 export { createOssClient } from './oss/client.js';
-export type { OssClient, BodyProgressOption, CompleteResult, CopySource, PartReference, RequestProgress, SignalOption, WriteOptions } from './oss/client.js';
-export type { PartState } from './core/part-board.js';
+export type { OssClient, CompleteResult, CopySource, PartReference } from './oss/client.js';
+export type { BodyProgressOption, RequestProgress, SignalOption, WriteOptions } from './oss/call-options.js';
 export type { ObjectInfo, PutObjectResult } from './oss/client-objects.js';
 export type { ListedPart, ListedUpload, ListPartsPage, ListUploadsPage } from './oss/xml.js';
 export type { CredentialsInput, CredentialsSource } from './oss/credentials.js';
 export type { CopyOptions, CopyResult } from './core/copy.js';
-export type { RetryOptions } from './core/retry.js';
-export { OssError, OssServiceError, OssNetworkError, OssIntegrityError, ResumeMismatchError, UploadLockedError, type OssOperation } from './errors.js';
+export type { RetryOptions } from './oss/retry.js';
+export {
+  HashingError, OssError, OssIntegrityError, OssNetworkError, OssResponseError, OssServiceError, ResumeMismatchError, UploadLockedError,
+  type HashingErrorKind, type OssIntegrityErrorInit, type OssNetworkErrorInit, type OssOperation, type OssResponseErrorInit, type OssServiceErrorInit,
+} from './errors.js';
 export type { PendingUpload, SweepResult } from './core/pending.js';
 export { createMemoryStore, type CheckpointStore } from './persistence/store.js';
 export { createHasher } from './hashing/hash-pool.js';
 export type { Hasher, HasherOptions, PartDigest } from './hashing/hasher.js';
 export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';
+export type { JournalErrorContext, JournalErrorListener } from './persistence/tolerant-store.js';
 export type {
-  CallbackOptions, CompletedPart, ConnectionOptions, ContentDisposition, ObjectAcl, ObjectHeaderOptions, PartUpdate, ResumeInfo, ServerSideEncryption,
+  CallbackOptions, CompletedPart, ConnectionOptions, ContentDisposition, ObjectAcl, ObjectHeaderOptions, PartState, PartUpdate, ResumeInfo, ServerSideEncryption,
   StorageClass, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
 } from './types.js';

@@ -1,11 +1,14 @@
 /**
  * Public option, result and progress types. Defaults are documented with `@default` and applied
- * once, where the options are resolved (house style rule 13).
+ * once, where the options are resolved.
  */
-import type { RetryOptions } from './core/retry.js';
+import type { RetryOptions } from './oss/retry.js';
 import type { CredentialsSource } from './oss/credentials.js';
-import type { PartStatus } from './core/part-board.js';
 import type { CheckpointStore } from './persistence/store.js';
+import type { JournalErrorListener } from './persistence/tolerant-store.js';
+import type { ObjectAcl } from './stored-types.js';
+
+export type { ObjectAcl, UploadResult } from './stored-types.js';
 
 /** How to reach a bucket and sign for it. */
 export type ConnectionOptions = {
@@ -104,6 +107,14 @@ export type UploaderOptions = ConnectionOptions & {
    * @default IndexedDB database `oss-resumable` in browsers, memory in Node
    */
   readonly store?: CheckpointStore;
+  /**
+   * Called once per upload when its journal fails (IndexedDB blocked, quota exceeded, a store that
+   * throws), with the first error and `{ id, key }` of the upload. The upload still goes through;
+   * only resuming it after a reload is lost. Pass your own to show it in the app or report it; a
+   * listener that throws is ignored.
+   * @default a single `console.warn` per upload saying it cannot resume after a reload
+   */
+  readonly onJournalError?: JournalErrorListener;
 };
 
 /** What `onResume` reports when a journalled upload of the same file was found. */
@@ -116,7 +127,7 @@ export type ResumeInfo =
     readonly uploadId: string;
   };
 
-/** The upload callback OSS calls after storing the object (oss-protocol.md §5). */
+/** The upload callback OSS calls after storing the object (docs/protocol.md §5). */
 export type CallbackOptions = {
   /** URL (or up to 5, tried in order) OSS POSTs to. */
   readonly url: string | readonly string[];
@@ -154,17 +165,27 @@ export type UploadProgress = {
   readonly etaSeconds: number | undefined;
 };
 
+/** Where one part stands. */
+export type PartState = 'waiting' | 'hashing' | 'sending' | 'done';
+
 /** One part of an upload, as `onPartUpdate` reports it (what a part map draws). */
-export type PartUpdate = PartStatus;
+export type PartUpdate = {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly state: PartState;
+  /** Bytes of the part counted in progress: its size once done, else the most any attempt has sent. */
+  readonly sentBytes: number;
+  /** Attempts to send it in this session; more than 1 means it was retried. */
+  readonly attempts: number;
+  /** The server already had it when the upload resumed (it was not sent in this session). */
+  readonly resumed: boolean;
+};
 
 /** A part the server acknowledged. */
 export type CompletedPart = { readonly partNumber: number; readonly etag: string; readonly size: number };
 
 /** OSS storage classes (the object's, not the bucket's). */
 export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
-
-/** Object ACLs; `'default'` follows the bucket's ACL. */
-export type ObjectAcl = 'default' | 'private' | 'public-read' | 'public-read-write';
 
 /** Server-side encryption methods. */
 export type ServerSideEncryption = 'AES256' | 'KMS' | 'SM4';
@@ -261,22 +282,3 @@ export type UploadOptions = ObjectHeaderOptions & {
   readonly lock?: 'fail' | 'wait';
 };
 
-/** What a finished upload returns. */
-export type UploadResult = {
-  readonly key: string;
-  /** Object ETag as the server sent it (quoted). */
-  readonly etag: string;
-  readonly size: number;
-  readonly requestId: string | undefined;
-  /** Object CRC-64 (unsigned decimal), when `crc64` was on and the server reported it. */
-  readonly crc64?: string;
-  /** The callback server's JSON answer, when a callback was given. */
-  readonly callbackResult?: unknown;
-  /**
-   * Set when this call (with `lock: 'wait'`) waited for another tab's, or another call's, upload of
-   * the same file to the same key and that upload completed meanwhile: the result is that upload's
-   * (its ETag, request id, callback answer) and this call sent no part. Object headers, metadata and
-   * the callback were those of the other upload.
-   */
-  readonly completedElsewhere?: true;
-};

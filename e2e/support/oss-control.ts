@@ -89,7 +89,7 @@ export function rawOss(oss: E2eOss, bucket = 'demo') {
   const send = (method: 'POST' | 'PUT', key: string, query: string, body?: Uint8Array) =>
     new Promise<{ status: number; etag: string | undefined; text: string }>((resolve, reject) => {
       const date = new Date().toUTCString();
-      // V1 StringToSign (oss-protocol.md §3.1): no Content-MD5, no x-oss-* headers; the query here is signed sub-resources only.
+      // V1 StringToSign (docs/protocol.md §3.1): no Content-MD5, no x-oss-* headers; the query here is signed sub-resources only.
       const resource = `/${bucket}/${key}${query ? `?${query}` : ''}`;
       const signature = createHmac('sha1', oss.server.accessKeySecret).update(`${method}\n\n${contentType}\n${date}\n${resource}`).digest('base64');
       const path = `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;

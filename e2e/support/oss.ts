@@ -1,7 +1,7 @@
 /**
  * The local OSS server for e2e specs: a real server on 127.0.0.1, port 0, its own temporary data
  * directory, and the official ali-oss client pointed at it to check what the browser stored
- * (path style needs a non-IP host and `sldEnable`, oss-protocol.md §1.1).
+ * (path style needs a non-IP host and `sldEnable`, docs/protocol.md §1.1).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,16 +1,16 @@
 /**
- * CompleteMultipartUpload, never retried blindly (house style rule 35): after an ambiguous failure
- * (network, timeout, 5xx) the server is asked — an upload still listed was not completed, so
- * Complete is sent again; NoSuchUpload plus an object whose ETag is the expected multipart ETag
- * (oss-protocol.md §7) means it was.
+ * CompleteMultipartUpload, never retried blindly (a POST, docs/protocol.md §2.4): after an
+ * ambiguous failure (network, timeout, 5xx) the server is asked — an upload still listed was not
+ * completed, so Complete is sent again; NoSuchUpload plus an object whose ETag is the expected
+ * multipart ETag (docs/protocol.md §7) means it was.
  */
 import { OssNetworkError, OssServiceError } from '../errors.js';
 import type { Hasher } from '../hashing/hasher.js';
 import type { CompleteResult, OssClient } from '../oss/client.js';
 import { normalizeEtag } from '../oss/etag.js';
 import type { ObjectAcl, UploadOptions } from '../types.js';
-import { sleep } from './abort.js';
-import { backoffDelay, equalJitter, type ResolvedRetry } from './retry.js';
+import { sleep } from '../async/sleep.js';
+import { backoffDelay, equalJitter, type ResolvedRetry } from '../oss/retry.js';
 
 /** MD5-of-part-MD5s `-N`, hashed off the main thread. */
 export async function expectedMultipartEtag(hasher: Hasher, etags: readonly string[], signal: AbortSignal | undefined): Promise<string> {

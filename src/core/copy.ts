@@ -5,7 +5,7 @@
  */
 import type { OssClient } from '../oss/client.js';
 import type { ServerSideEncryption, StorageClass, UploadProgress } from '../types.js';
-import { runConcurrently } from './part-queue.js';
+import { runConcurrently } from '../async/run-concurrently.js';
 import { effectivePartSize, planParts } from './plan.js';
 import { createUploadTracker } from './upload-progress.js';
 

@@ -6,7 +6,7 @@
  * slice (Node: `fetch failed` caused by NotReadableError; Chromium: a bare "Failed to fetch",
  * net::ERR_UPLOAD_FILE_CHANGED) — and this turns all of them into one typed error.
  */
-import { OssError, OssNetworkError, ResumeMismatchError } from '../errors.js';
+import { HashingError, OssError, OssNetworkError, ResumeMismatchError } from '../errors.js';
 import type { Hasher } from '../hashing/hasher.js';
 import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 
@@ -22,10 +22,11 @@ function isNotReadable(error: unknown, depth = 0): boolean {
 /**
  * What to throw for `error`, raised while reading or sending `file`: a {@link ResumeMismatchError}
  * when the file can no longer be read as it was when the upload started, else `error` itself.
- * Errors that may hide a failed read (network errors, plain Errors) are checked by reading one byte.
+ * Errors that may hide a failed read (network and hashing errors, plain Errors) are checked by reading one byte.
  */
 export async function explainReadFailure(error: unknown, file: Blob, signal: AbortSignal | undefined): Promise<unknown> {
-  if (signal?.aborted || (error instanceof OssError && !(error instanceof OssNetworkError))) return error;
+  // A network or hashing failure may be a failed read in disguise (a worker reports only its text).
+  if (signal?.aborted || (error instanceof OssError && !(error instanceof OssNetworkError) && !(error instanceof HashingError))) return error;
   let unreadable = isNotReadable(error);
   if (!unreadable && file.size > 0) {
     try {

@@ -1,29 +1,14 @@
 /**
  * The part board: where each part of one upload stands. It is the single source of the upload's
- * progress (issue 12): a part counts its whole size once the server has it, and while it is in
+ * progress: a part counts its whole size once the server has it, and while it is in
  * flight the most bytes any of its attempts has sent, so a failed attempt that starts again from
  * zero never makes the total go back, and a part is never counted twice. The totals are kept per
  * part contribution (a part's new contribution replaces its old one), which is the same sum as
  * adding up every part each time, without walking 10,000 parts on every progress event.
  */
+import type { PartUpdate } from '../types.js';
 
-/** Where one part stands. */
-export type PartState = 'waiting' | 'hashing' | 'sending' | 'done';
-
-/** One part, as `onPartUpdate` reports it. */
-export type PartStatus = {
-  readonly partNumber: number;
-  readonly size: number;
-  readonly state: PartState;
-  /** Bytes of the part counted in progress: its size once done, else the most any attempt has sent. */
-  readonly sentBytes: number;
-  /** Attempts to send it in this session; more than 1 means it was retried. */
-  readonly attempts: number;
-  /** The server already had it when the upload resumed (it was not sent in this session). */
-  readonly resumed: boolean;
-};
-
-type Part = { -readonly [K in keyof PartStatus]: PartStatus[K] } & { attemptSent: number };
+type Part = { -readonly [K in keyof PartUpdate]: PartUpdate[K] } & { attemptSent: number };
 
 /** The board of one upload. */
 export type PartBoard = {
@@ -43,7 +28,7 @@ export type PartBoard = {
 };
 
 /** Creates the board for parts of these sizes (part `n` is `sizes[n - 1]`); `onUpdate` hears every change. */
-export function createPartBoard(sizes: readonly number[], onUpdate?: (status: PartStatus) => void): PartBoard {
+export function createPartBoard(sizes: readonly number[], onUpdate?: (status: PartUpdate) => void): PartBoard {
   const parts: Part[] = sizes.map((size, index) => ({
     partNumber: index + 1, size, state: 'waiting', sentBytes: 0, attempts: 0, resumed: false, attemptSent: 0,
   }));

@@ -1,7 +1,7 @@
 /**
  * Unfinished uploads as an app sees them: list them for a "resumable uploads" panel, resume them
  * from a stored file handle, discard them (abort on the server), and sweep stale ones — including
- * orphans on the server that no journal remembers (anchors.md §4 item 14).
+ * orphans on the server that no journal remembers (docs/architecture.md#pending-uploads).
  */
 import { OssServiceError, ResumeMismatchError } from '../errors.js';
 import type { Hasher } from '../hashing/hasher.js';

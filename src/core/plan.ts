@@ -1,6 +1,6 @@
 /**
  * The slicer (pure): part size and part boundaries for a file size, within the OSS limits of
- * oss-protocol.md §2.8 — 1..10,000 parts, each but the last between 100 KB and 5 GiB.
+ * docs/protocol.md §2.8 — 1..10,000 parts, each but the last between 100 KB and 5 GiB.
  */
 
 /** Smallest part OSS accepts for any part but the last. */
@@ -9,7 +9,7 @@ export const minPartSizeBytes = 100 * 1024;
 export const maxPartSizeBytes = 5 * 1024 ** 3;
 /** Most parts one upload may have. */
 export const maxPartCount = 10_000;
-/** Default part size: 8 MiB keeps per-part progress smooth and memory small (house style rule 33). */
+/** Default part size: 8 MiB keeps per-part progress smooth and memory small. */
 export const defaultPartSizeBytes = 8 * 1024 * 1024;
 
 /** One part: bytes `[start, end)` of the file. */

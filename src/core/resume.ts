@@ -1,7 +1,7 @@
 /**
- * Resume reconciliation (pure): the server is the truth (house style rule 38). A journalled part
- * counts as done only when ListParts still shows it with the planned size and an ETag equal to the
- * MD5 the journal recorded; everything else is sent (again).
+ * Resume reconciliation (pure): the server is the truth (docs/architecture.md#resume-reconciliation).
+ * A journalled part counts as done only when ListParts still shows it with the planned size and an
+ * ETag equal to the MD5 the journal recorded; everything else is sent (again).
  */
 import { normalizeEtag } from '../oss/etag.js';
 import type { ListedPart } from '../oss/xml.js';

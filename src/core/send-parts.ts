@@ -7,13 +7,12 @@
  * are not the ones journalled: the sampled fingerprint cannot see a change in the middle of a part,
  * and a file must never be spliced onto another file's parts.
  */
-import { OssIntegrityError, OssServiceError } from '../errors.js';
+import { OssServiceError } from '../errors.js';
 import type { Hasher, PartDigest } from '../hashing/hasher.js';
-import { formatCrc64 } from '../hashing/crc64-combine.js';
 import type { OssClient } from '../oss/client.js';
-import { etagMatchesMd5 } from '../oss/etag.js';
+import { checkCrc, checkEtag } from './integrity.js';
 import type { PartBoard } from './part-board.js';
-import { runConcurrently, type QueueLimit } from './part-queue.js';
+import { runConcurrently, type QueueLimit } from '../async/run-concurrently.js';
 import type { PartPlan } from './plan.js';
 import type { DonePart } from './session.js';
 
@@ -38,16 +37,6 @@ export type SendContext = {
   /** Called once the server acknowledged a part (the caller journals it and marks it done). */
   readonly acknowledged: (part: PartPlan, done: DonePart) => Promise<void>;
 };
-
-/** Throws OssIntegrityError when a CRC-64 differs (or is unreadable and `required`). */
-export function checkCrc(what: string, local: bigint | undefined, remote: string | undefined, required: boolean): void {
-  if (local === undefined) return;
-  if (remote === undefined) {
-    if (required) throw new OssIntegrityError(`${what}: the x-oss-hash-crc64ecma header is not readable; is it in the bucket's CORS ExposeHeaders?`);
-    return;
-  }
-  if (BigInt(remote) !== local) throw new OssIntegrityError(`${what}: CRC-64 mismatch, local ${formatCrc64(local)} vs server ${remote}`);
-}
 
 /** One part to handle: send it, or — when a resume trusted it — check the local bytes first. */
 export type PartTask = { readonly part: PartPlan; readonly trusted?: DonePart | undefined };
@@ -92,10 +81,9 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, sign
           if (transferredBytes >= totalBytes && totalBytes > 0) bodySent();
         },
       });
-      if (digest.md5Hex && !etagMatchesMd5(sent.etag, digest.md5Hex)) {
-        throw new OssIntegrityError(`UploadPart #${part.partNumber}: the server's ETag ${sent.etag} is not the MD5 of the bytes sent`);
-      }
-      checkCrc(`UploadPart #${part.partNumber}`, digest.crc64, sent.crc64, false);
+      const checked = { operation: 'UploadPart', partNumber: part.partNumber } as const;
+      checkEtag(checked, digest.md5Hex, sent.etag);
+      checkCrc(checked, digest.crc64, sent.crc64, false);
       return { etag: sent.etag, size: part.size, md5: (digest.md5Hex ?? '').toUpperCase(), crc64: digest.crc64 ?? (sent.crc64 === undefined ? undefined : BigInt(sent.crc64)) };
     } catch (error) {
       if (!(error instanceof OssServiceError && error.code === 'InvalidDigest' && resend < digestRetries)) throw error;

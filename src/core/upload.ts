@@ -5,22 +5,22 @@
  */
 import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
-import { OssIntegrityError, OssServiceError } from '../errors.js';
+import { OssServiceError } from '../errors.js';
 import type { OssClient } from '../oss/client.js';
-import { etagMatchesMd5 } from '../oss/etag.js';
 import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 import { withUploadLock } from '../persistence/lock.js';
-import { tolerantStore } from '../persistence/tolerant-store.js';
+import { tolerantStore, type JournalErrorListener } from '../persistence/tolerant-store.js';
 import type { UploadRecord } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
 import type { UploadOptions, UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
-import { anySignal } from './abort.js';
+import { anySignal } from '../async/abort.js';
 import { checkUnchanged, readingFile, watchFile } from './file-read.js';
+import { checkCrc, checkEtag } from './integrity.js';
 import { choosePartSize, type LinkMemory } from './part-size.js';
 import { effectivePartSize, isUsablePartSize, minPartSizeBytes, planParts } from './plan.js';
-import type { ResolvedRetry } from './retry.js';
-import { checkCrc, sendParts } from './send-parts.js';
+import type { ResolvedRetry } from '../oss/retry.js';
+import { sendParts } from './send-parts.js';
 import { journalPart, openSession } from './session.js';
 import { createUploadTracker, type UploadTracker } from './upload-progress.js';
 
@@ -47,6 +47,8 @@ export type EngineDeps = {
   readonly link: LinkMemory;
   readonly endpoint: string;
   readonly bucket: string;
+  /** Told of the first journal failure of each upload (`UploaderOptions.onJournalError`). */
+  readonly onJournalError: JournalErrorListener;
 };
 
 /** Ends a tracker and lets the uploader learn the link's throughput from what it measured. */
@@ -57,8 +59,8 @@ function finish(deps: EngineDeps, tracker: UploadTracker): void {
 
 /** Uploads `file` to `key`; `fileHandle` (if the file came from one) is kept in the journal. */
 export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string, options: UploadOptions, fileHandle?: FileSystemFileHandle): Promise<UploadResult> {
-  // A failing journal (IndexedDB blocked or full) costs this upload its resumability, with one warning, never the upload.
-  const deps: EngineDeps = { ...engineDeps, store: tolerantStore(engineDeps.store) };
+  // A failing journal (IndexedDB blocked or full) costs this upload its resumability, with one report, never the upload.
+  const deps: EngineDeps = { ...engineDeps, store: tolerantStore(engineDeps.store, key, engineDeps.onJournalError) };
   const { settings } = deps;
   const { signal } = options;
   signal?.throwIfAborted();
@@ -127,20 +129,15 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     for (const partNumber of session.done.keys()) tracker.board.done(partNumber, true);
     tracker.startClock();
     tracker.report('hashing', true);
-    let journalFailed = false;
     // Ends the sending at once when WebKit shows the file changed (it would let the requests hang).
     const watch = watchFile(file);
     await sendParts({
       client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: { md5: settings.contentMd5, crc64: settings.crc64 },
       concurrency: settings.concurrency, lanes: tracker.lanes, board: tracker.board,
       acknowledged: async (part, done) => {
-        try {
-          await deps.store.addPart(id, journalPart(part.partNumber, done.etag, part.size, done.md5 || undefined), Date.now());
-        } catch (error) {
-          // The server has the part; only resuming after a reload is at stake (e.g. IndexedDB quota).
-          if (!journalFailed) console.warn('oss-resumable: could not write the upload journal; this upload cannot resume after a reload', error);
-          journalFailed = true;
-        }
+        // Never rejects: the tolerant store reports a failed write (the server has the part; only
+        // resuming after a reload is at stake, e.g. IndexedDB quota).
+        await deps.store.addPart(id, journalPart(part.partNumber, done.etag, part.size, done.md5 || undefined), Date.now());
         session.done.set(part.partNumber, done);
         tracker.board.done(part.partNumber);
         options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
@@ -155,7 +152,7 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, { ...options, acl: options.acl ?? session.acl });
     if (settings.crc64) {
       const combined = plan.reduce((acc, p) => crc64Combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
-      checkCrc('CompleteMultipartUpload', combined, completed.crc64, true);
+      checkCrc({ operation: 'CompleteMultipartUpload' }, combined, completed.crc64, true);
     }
     const result: UploadResult = {
       key, etag: completed.etag, size: file.size, requestId: completed.requestId,
@@ -208,8 +205,8 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Uplo
       ...options, contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentMd5: digest.md5Base64,
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
     });
-    if (digest.md5Hex && !etagMatchesMd5(put.etag, digest.md5Hex)) throw new OssIntegrityError(`PutObject: the server's ETag ${put.etag} is not the MD5 of the bytes sent`);
-    checkCrc('PutObject', digest.crc64, put.crc64, settings.crc64);
+    checkEtag({ operation: 'PutObject' }, digest.md5Hex, put.etag);
+    checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, settings.crc64);
     board.done(1);
     tracker.report('done', true);
     return { key, etag: put.etag, size: file.size, requestId: put.requestId, ...(put.crc64 ? { crc64: put.crc64 } : {}), ...('callbackResult' in put ? { callbackResult: put.callbackResult } : {}) };

@@ -1,5 +1,5 @@
 /**
- * CRC-64/XZ values as OSS reports them (oss-protocol.md §6): combining part CRCs into the object's,
+ * CRC-64/XZ values as OSS reports them (docs/protocol.md §6): combining part CRCs into the object's,
  * formatting and parsing the decimal text. The hasher itself is in crc64.ts and runs in the hash
  * worker; this is the part the main thread needs.
  */

@@ -1,8 +1,8 @@
 /**
- * CRC-64/XZ, the checksum OSS reports as `x-oss-hash-crc64ecma` (oss-protocol.md §6): ECMA-182
+ * CRC-64/XZ, the checksum OSS reports as `x-oss-hash-crc64ecma` (docs/protocol.md §6): ECMA-182
  * polynomial, reflected, init and xorout all ones. This module is the incremental hasher, which runs
  * in the hash worker; combining, formatting and parsing values live in crc64-combine.ts, which is all
- * the main thread needs, so browsers don't download the hasher twice (issue 8 size budget).
+ * the main thread needs, so browsers don't download the hasher twice (size budget: scripts/measure-size.ts).
  *
  * The register is kept as two 32-bit halves so the per-byte loop runs on plain numbers (int32 ops);
  * BigInt only appears at the edges (digest, combine inputs/outputs), where it is not hot.
@@ -19,7 +19,7 @@ export type Crc64 = {
 // Reflected ECMA-182 polynomial 0xC96C5795D7870F42, split into halves. Also written in
 // crc64-combine.ts rather than imported from it: the Node-only inline hasher (hash-pool.ts) imports
 // this module lazily, and a module both graphs share becomes a chunk of its own that every page loads
-// (issue 8 size budget).
+// (size budget: scripts/measure-size.ts).
 const polyHi = 0xc96c5795;
 const polyLo = 0xd7870f42;
 const tableSize = 256;

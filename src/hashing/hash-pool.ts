@@ -1,8 +1,9 @@
 /**
- * A pool of hash workers behind a small async API (house style 39): Content-MD5 and CRC-64 of parts
- * never run on the page's main thread in browsers (issue 3). Where `Worker` is missing (Node), the
+ * A pool of hash workers behind a small async API: Content-MD5 and CRC-64 of parts
+ * never run on the page's main thread in browsers. Where `Worker` is missing (Node), the
  * same code runs in the calling thread instead.
  */
+import { HashingError } from '../errors.js';
 import type { HashRequest, HashResponse, HashResult } from './hash-worker.js';
 import type { Hasher, HasherOptions } from './hasher.js';
 import { parseCrc64 } from './crc64-combine.js';
@@ -78,7 +79,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
       .then(({ runHashJob }) => runHashJob(task.request, { signal: controller.signal, yieldBetweenChunks: true }))
       .then(
         (result) => task.settle({ result }),
-        (error: unknown) => task.settle({ error: new Error(`Hashing failed: ${describe(error)}`, { cause: error }) }),
+        (error: unknown) => task.settle({ error: new HashingError('job', `Hashing failed: ${describe(error)}`, { cause: error }) }),
       )
       // The lane stays busy until the run really stops (≤ one chunk after a cancel), keeping memory bounded.
       .finally(() => finish(lane));
@@ -94,7 +95,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
       (lane.worker ??= startWorker(lane)).postMessage(task.request);
     } catch (error) {
       retire(lane);
-      task.settle({ error: new Error(`Could not start a hash worker: ${describe(error)}. ${cspHint}`, { cause: error }) });
+      task.settle({ error: new HashingError('start', `Could not start a hash worker: ${describe(error)}. ${cspHint}`, { cause: error }) });
       finish(lane);
     }
   }
@@ -103,7 +104,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
     const worker = spawn();
     worker.addEventListener('message', ({ data }: MessageEvent<HashResponse>) => {
       if (lane.worker === worker && lane.task !== undefined && data.id === lane.task.request.id) {
-        lane.task.settle('error' in data ? { error: new Error(`Hashing failed: ${data.error}`) } : { result: data });
+        lane.task.settle('error' in data ? { error: new HashingError('job', `Hashing failed: ${data.error}`) } : { result: data });
         finish(lane);
       }
     });
@@ -112,7 +113,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
         event.preventDefault(); // handled here; the browser needn't report it as uncaught as well
         const detail = 'message' in event && typeof event.message === 'string' ? event.message : `${event.type} event`;
         retire(lane);
-        lane.task?.settle({ error: new Error(`The hash worker failed: ${detail}. ${cspHint}`) });
+        lane.task?.settle({ error: new HashingError('crash', `The hash worker failed: ${detail}. ${cspHint}`, { cause: event }) });
         finish(lane);
       }
     };
@@ -137,7 +138,7 @@ export function createHasher(options: HasherOptions = {}): Hasher {
 
   function enqueue(request: HashRequest, signal: AbortSignal | undefined): Promise<HashResult> {
     if (disposed) {
-      return Promise.reject(new Error('This hasher was disposed'));
+      return Promise.reject(new HashingError('disposed', 'This hasher was disposed'));
     }
     if (signal?.aborted === true) {
       return Promise.reject(signal.reason);
@@ -191,13 +192,13 @@ export function createHasher(options: HasherOptions = {}): Hasher {
       const copy = ranges.map(([start, end]) => [start, end] as const);
       const { md5Hex } = await enqueue({ id: nextId++, kind: 'sample', blob, ranges: copy }, signal);
       if (md5Hex === undefined) {
-        throw new Error('Hashing failed: the worker returned no MD5');
+        throw new HashingError('job', 'Hashing failed: the worker returned no MD5');
       }
       return md5Hex;
     },
     dispose() {
       disposed = true;
-      const error = new Error('This hasher was disposed');
+      const error = new HashingError('disposed', 'This hasher was disposed');
       for (const task of [...queue.splice(0), ...lanes.map((lane) => lane.task)]) {
         task?.settle({ error });
       }

@@ -4,7 +4,7 @@
  * `scripts/build-worker.mjs` bundles this module into `worker-source.generated.ts` with a one-line
  * entry, `serveHashJobs(self)`. The module itself has no side effects, so the Node fallback in
  * `hash-pool.ts` runs the very same {@link runHashJob} in the calling thread. It must import nothing
- * but spark-md5 and the CRC-64 modules: whatever it imports is copied into the worker bundle (issue 8).
+ * but spark-md5 and the CRC-64 modules: whatever it imports is copied into the worker bundle.
  */
 import SparkMD5 from 'spark-md5';
 import { createCrc64 } from './crc64.js';
@@ -110,7 +110,7 @@ export async function runHashJob(request: HashRequest, options: RunHashJobOption
     md5?.append(chunk);
     crc?.update(new Uint8Array(chunk));
   });
-  // Content-MD5 is base64 of the 16 raw bytes, not of the hex text (oss-protocol.md §4).
+  // Content-MD5 is base64 of the 16 raw bytes, not of the hex text (docs/protocol.md §4).
   const raw = md5?.end(true);
   return {
     ...(raw !== undefined && { md5Base64: btoa(raw), md5Hex: binaryToHex(raw) }),

@@ -20,7 +20,7 @@ export type HasherOptions = {
    * stay ≤ `workers × partSize`. Ignored in inline mode, which has a single lane.
    *
    * @default clamp(navigator.hardwareConcurrency − 1, 1, 4), or 1 when the core count is unknown: one
-   * core stays free for the page. Issue 6 measured the trade-off on 2 cores (512 MiB, 3 runs): two
+   * core stays free for the page. Measured trade-off on 2 cores (512 MiB, 3 runs): two
    * workers hash about 10 % faster (73–77 vs 66–68 MiB/s) but left the main thread waiting up to
    * 60–120 ms for a core (tasks of ≤ 5 ms CPU, seen in a trace); one worker, no task ≥ 50 ms.
    */

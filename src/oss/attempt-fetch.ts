@@ -5,7 +5,7 @@
  * send through XMLHttpRequest for byte-level upload progress (xhr-fetch.ts); elsewhere (Node, service
  * workers) the platform's fetch sends, without upload progress.
  */
-import { anySignal } from '../core/abort.js';
+import { anySignal } from '../async/abort.js';
 import { formatSeconds, StallError, startWatchdog, type ThroughputMemory } from './stall.js';
 import { nullBodyStatuses, xhrFetch } from './xhr-fetch.js';
 

@@ -3,11 +3,13 @@
  * ACL and tags, presigned URLs.
  */
 import type { CallbackOptions, ObjectAcl } from '../types.js';
-import { bodyProgress, callbackHeaders, readCallbackResult, readEtag, type BodyProgressOption, type SignalOption, type WriteOptions } from './client.js';
+import { bodyProgress, type BodyProgressOption, type SignalOption, type WriteOptions } from './call-options.js';
+import { callbackHeaders, readCallbackResult } from './callback.js';
+import { readEtag } from './etag.js';
 import { objectHeaders, readHeaderValue } from './object-headers.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
-import { parseAcl, parseTagging } from './xml.js';
+import { parseAcl, parseTagging, readXml } from './xml.js';
 
 /** What HeadObject (and GetObject) report about an object. */
 export type ObjectInfo = {
@@ -102,11 +104,11 @@ export function objectOperations(transport: Transport): ObjectOperations {
     },
     async getObjectAcl(key, opts = {}) {
       const response = await transport.send({ operation: 'GetObjectAcl', method: 'GET', key, query: [['acl', undefined]], idempotent: true, signal: opts.signal });
-      return parseAcl(await response.text()) as ObjectAcl;
+      return await readXml(response, { operation: 'GetObjectAcl', method: 'GET' }, parseAcl) as ObjectAcl;
     },
     async getObjectTagging(key, opts = {}) {
       const response = await transport.send({ operation: 'GetObjectTagging', method: 'GET', key, query: [['tagging', undefined]], idempotent: true, signal: opts.signal });
-      return parseTagging(await response.text());
+      return readXml(response, { operation: 'GetObjectTagging', method: 'GET' }, parseTagging);
     },
     async presignUrl(key, opts = {}) {
       const expires = opts.expires ?? 3600;

@@ -2,47 +2,20 @@
  * `createOssClient(options)`: the OSS multipart API one call per operation, each taking a
  * `signal`. The uploader is built on it; apps can use it directly for custom flows.
  */
-import { runConcurrently } from '../core/part-queue.js';
-import { OssError, OssServiceError } from '../errors.js';
+import { runConcurrently } from '../async/run-concurrently.js';
 import type { CallbackOptions, ConnectionOptions, ObjectAcl } from '../types.js';
-import { bodySize } from './attempt-fetch.js';
+import { bodyProgress, type BodyProgressOption, type SignalOption, type WriteOptions } from './call-options.js';
+import { callbackHeaders, readCallbackResult } from './callback.js';
+import { objectOperations, type ObjectOperations } from './client-objects.js';
 import { resolveConnection } from './connection.js';
-import { aclHeader, objectHeaders, type WriteHeaderOptions } from './object-headers.js';
-import { binaryUtf8 } from './signing-v4.js';
+import { readEtag } from './etag.js';
+import { aclHeader, objectHeaders } from './object-headers.js';
 import type { QueryEntry } from './signing-types.js';
 import type { Transport } from './transport.js';
 import {
-  buildCompleteBody, parseComplete, parseCopyPart, parseError, parseInitiate, parseListParts, parseListUploads,
+  buildCompleteBody, parseComplete, parseCopyPart, parseInitiate, parseListParts, parseListUploads, readXml,
   type ListedPart, type ListPartsPage, type ListUploadsPage,
 } from './xml.js';
-import { objectOperations, type ObjectOperations } from './client-objects.js';
-
-/** `{ signal }`, accepted by every call. */
-export type SignalOption = { readonly signal?: AbortSignal | undefined };
-
-/**
- * What Initiate / PutObject store with the object: Content-Type, `x-oss-meta-*` metadata, the
- * overwrite guard and the {@link ObjectHeaderOptions}, checked before anything is sent (the call
- * rejects with a TypeError / RangeError naming the option).
- */
-export type WriteOptions = SignalOption & WriteHeaderOptions;
-
-/**
- * Upload progress of one request body: attempt `attempt` (1-based, counting every retry) has sent
- * `transferredBytes` of `totalBytes`. Reported in browsers (XMLHttpRequest); where the platform has
- * no upload progress (Node), only each attempt's start (0 bytes).
- */
-export type RequestProgress = { readonly attempt: number; readonly transferredBytes: number; readonly totalBytes: number };
-
-/** Options of the calls that send a body. */
-export type BodyProgressOption = { readonly onUploadProgress?: ((progress: RequestProgress) => void) | undefined };
-
-/** Adapts a {@link BodyProgressOption} to the transport's progress callback. */
-export function bodyProgress(body: Blob | string | Uint8Array, listener: BodyProgressOption['onUploadProgress']) {
-  if (!listener) return undefined;
-  const totalBytes = bodySize(body);
-  return (attempt: number, transferredBytes: number) => listener({ attempt, transferredBytes, totalBytes });
-}
 
 /** A part to list in Complete. */
 export type PartReference = { readonly partNumber: number; readonly etag: string };
@@ -86,58 +59,17 @@ export type OssClient = ObjectOperations & {
    */
   listAllParts(key: string, uploadId: string, options?: SignalOption & { expectedParts?: number | undefined }): Promise<ListedPart[]>;
   listMultipartUploads(options?: SignalOption & { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; maxUploads?: number }): Promise<ListUploadsPage>;
-  /** The transport, for the uploader. @internal */
-  readonly transport: Transport;
 };
 
-/** Base64 of a string's UTF-8 bytes (btoa alone only takes Latin-1). */
-export function base64Utf8(text: string): string {
-  return btoa(binaryUtf8(text));
-}
-
-/** `x-oss-callback` / `x-oss-callback-var` headers of a callback (oss-protocol.md §5). */
-export function callbackHeaders(callback: CallbackOptions | undefined): Record<string, string> {
-  if (!callback) return {};
-  const urls = typeof callback.url === 'string' ? [callback.url] : callback.url;
-  const config: Record<string, string> = { callbackUrl: urls.map((u) => encodeURI(u)).join(';'), callbackBody: callback.body };
-  if (callback.bodyType) config['callbackBodyType'] = callback.bodyType;
-  if (callback.host) config['callbackHost'] = callback.host;
-  const headers: Record<string, string> = { 'x-oss-callback': base64Utf8(JSON.stringify(config)) };
-  const vars = Object.entries(callback.customVars ?? {});
-  if (vars.length > 0) headers['x-oss-callback-var'] = base64Utf8(JSON.stringify(Object.fromEntries(vars.map(([k, v]) => [`x:${k}`, v]))));
-  return headers;
-}
-
-/** Reads the ETag of a response, explaining the usual cause when the browser hides it. */
-export function readEtag(response: Response, what: string): string {
-  const etag = response.headers.get('etag');
-  if (!etag) {
-    throw new OssError(`${what} succeeded but its ETag header is not readable: is \`ETag\` in the bucket's CORS ExposeHeaders?`);
-  }
-  return etag;
-}
-
 /**
- * Parses a callback answer (JSON), or returns the text when it is not JSON. A 203 means the object
- * was stored but the callback failed (oss-protocol.md §5): that is an error for the caller, and its
- * message says the object exists.
+ * The transport behind each client. It stays out of the {@link OssClient} type (an app has no use
+ * for it, and what is public must stay stable); tests read its clock offset through {@link transportOf}.
  */
-export async function readCallbackResult(response: Response, operation: 'PutObject' | 'CompleteMultipartUpload'): Promise<unknown> {
-  const text = await response.text();
-  if (response.status === 203) {
-    const details = { ...(parseError(text) ?? {}) };
-    const { Code = 'CallbackFailed', Message = 'the upload callback failed', RequestId, HostId, ...rest } = details;
-    throw new OssServiceError({
-      status: 203, code: Code, message: `${Message} The object was stored; only the callback failed.`,
-      requestId: response.headers.get('x-oss-request-id') ?? RequestId, hostId: HostId, operation,
-      method: operation === 'PutObject' ? 'PUT' : 'POST', url: response.url, details: { ...rest, ETag: response.headers.get('etag') ?? '' },
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+const transports = new WeakMap<OssClient, Transport>();
+
+/** The transport of a client made by {@link createOssClient}. @internal Not exported from the package. */
+export function transportOf(client: OssClient): Transport | undefined {
+  return transports.get(client);
 }
 
 /** Creates a client. Options are validated synchronously (TypeError / RangeError). */
@@ -150,18 +82,17 @@ export function createOssClient(options: ConnectionOptions): OssClient {
     if (opts.maxParts !== undefined) query.push(['max-parts', String(opts.maxParts)]);
     if (opts.partNumberMarker !== undefined) query.push(['part-number-marker', String(opts.partNumberMarker)]);
     const response = await transport.send({ operation: 'ListParts', method: 'GET', key, query, idempotent: true, signal: opts.signal });
-    return parseListParts(await response.text());
+    return readXml(response, { operation: 'ListParts', method: 'GET' }, parseListParts);
   };
 
-  return {
+  const client: OssClient = {
     ...objectOperations(transport),
-    transport,
     async initiateMultipartUpload(key, opts = {}) {
       const response = await transport.send({
         operation: 'InitiateMultipartUpload', method: 'POST', key, query: [['uploads', undefined]],
         headers: objectHeaders({ contentType: 'application/octet-stream', ...opts }), idempotent: false, signal: opts.signal,
       });
-      const result = parseInitiate(await response.text());
+      const result = await readXml(response, { operation: 'InitiateMultipartUpload', method: 'POST' }, parseInitiate);
       return { uploadId: result.uploadId, requestId: response.headers.get('x-oss-request-id') ?? undefined };
     },
     async uploadPart(key, uploadId, partNumber, body, opts = {}) {
@@ -185,7 +116,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
         operation: 'UploadPartCopy', method: 'PUT', key, query: uploadQuery(uploadId, [['partNumber', String(partNumber)]]),
         headers, partNumber, idempotent: true, signal: opts.signal,
       });
-      const xml = parseCopyPart(await response.text());
+      const xml = await readXml(response, { operation: 'UploadPartCopy', method: 'PUT', partNumber }, parseCopyPart);
       return { etag: response.headers.get('etag') ?? xml.etag, lastModified: xml.lastModified, requestId: response.headers.get('x-oss-request-id') ?? undefined };
     },
     async completeMultipartUpload(key, uploadId, parts, opts = {}) {
@@ -206,7 +137,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       if (opts.callback) {
         return { etag: response.headers.get('etag') ?? '', location: undefined, requestId, crc64, callbackResult: await readCallbackResult(response, 'CompleteMultipartUpload') };
       }
-      const xml = parseComplete(await response.text());
+      const xml = await readXml(response, { operation: 'CompleteMultipartUpload', method: 'POST' }, parseComplete);
       return { etag: response.headers.get('etag') ?? xml.etag, location: xml.location, requestId, crc64 };
     },
     async abortMultipartUpload(key, uploadId, opts = {}) {
@@ -214,7 +145,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
     },
     listParts,
     async listAllParts(key, uploadId, { expectedParts = 0, ...opts } = {}) {
-      // Issue 6: 10,000 parts are 10 pages; one after another they cost 10 round trips plus 10 parses
+      // 10,000 parts are 10 pages; one after another they cost 10 round trips plus 10 parses
       // in series. Page k (marker 1,000·k) holds every part in (1,000·k, 1,000·(k+1)] — there are at
       // most 1,000 — so pages for the expected range can be fetched at once and trimmed to their range.
       const pageSize = 1000;
@@ -242,7 +173,9 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       if (opts.uploadIdMarker !== undefined) query.push(['upload-id-marker', opts.uploadIdMarker]);
       if (opts.maxUploads !== undefined) query.push(['max-uploads', String(opts.maxUploads)]);
       const response = await transport.send({ operation: 'ListMultipartUploads', method: 'GET', key: undefined, query, idempotent: true, signal: opts.signal });
-      return parseListUploads(await response.text());
+      return readXml(response, { operation: 'ListMultipartUploads', method: 'GET' }, parseListUploads);
     },
   };
+  transports.set(client, transport);
+  return client;
 }

@@ -1,7 +1,8 @@
 /**
- * Validates connection options once, synchronously (house style rule 15), and builds the transport.
+ * Validates connection options once, synchronously (a bad option throws at the call, not later
+ * as a failed request), and builds the transport.
  */
-import { normalizeRetry } from '../core/retry.js';
+import { normalizeRetry } from './retry.js';
 import type { ConnectionOptions } from '../types.js';
 import { createCredentialCache } from './credentials.js';
 import { createTransport, type Transport } from './transport.js';

@@ -1,5 +1,5 @@
 /**
- * Credential shapes. Browsers should only ever hold STS temporary credentials (oss-protocol.md §3.5).
+ * Credential shapes. Browsers should only ever hold STS temporary credentials (docs/protocol.md §3.5).
  */
 
 /** Normalised credentials as the signer uses them. */

@@ -1,9 +1,9 @@
 /**
  * Temporary-credential cache: one fetch at a time shared by every caller (single flight), refreshed
  * proactively before `expiration` and reactively when the server rejects the token — unlike
- * ali-oss's timer, which lets concurrent parts reuse an expired token (anchors.md §3 item 5).
+ * ali-oss's timer, which lets concurrent parts reuse an expired token (docs/protocol.md §3.5).
  */
-import { raceAbort } from '../core/abort.js';
+import { raceAbort } from '../async/abort.js';
 import type { Credentials } from './credentials-types.js';
 
 /** Credentials as apps pass them: camelCase, or the STS `Credentials` object as AssumeRole returns it. */

@@ -5,11 +5,11 @@
  *
  * Text beyond ASCII travels as its UTF-8 bytes, each byte one Latin-1 character of the header
  * string: fetch and XMLHttpRequest put such a string on the wire byte for byte, OSS keeps the bytes
- * and sends them back alike, and the signers hash exactly those bytes (signing-v4.ts `wireValue`).
+ * and sends them back alike, and the signers hash exactly those bytes (canonical.ts `wireValue`).
  */
-import { expected } from '../core/describe.js';
+import { expected } from '../describe.js';
 import type { ContentDisposition, ObjectAcl, ObjectHeaderOptions, ServerSideEncryption, StorageClass } from '../types.js';
-import { binaryBytes, binaryUtf8, encodeRfc3986 } from './signing-v4.js';
+import { binaryBytes, binaryUtf8, encodeRfc3986 } from './canonical.js';
 
 /** What a write sets on the object: {@link ObjectHeaderOptions}, Content-Type, metadata, overwrite guard. */
 export type WriteHeaderOptions = { readonly [K in keyof ObjectHeaderOptions]?: ObjectHeaderOptions[K] | undefined } & {

@@ -1,15 +1,12 @@
 /**
  * The OSS request signer: header signatures and presigned URL queries, V1 (`OSS ak:sig`,
- * HMAC-SHA1) and V4 (`OSS4-HMAC-SHA256`, in `signing-v4.ts`), following oss-protocol.md §3.
+ * HMAC-SHA1) and V4 (`OSS4-HMAC-SHA256`, in `signing-v4.ts`), following docs/protocol.md §3.
  * WebCrypto (`globalThis.crypto.subtle`) and TextEncoder only: no Node built-ins, so it runs in
  * browsers and Node ≥ 20 alike.
  */
-import {
-  binaryBytes, binaryUtf8, comparePairs, encodeRfc3986, lowerCaseNames, presignQueryV4, resourcePath, signHeadersV4, trimmedWireValue, wireValue,
-} from './signing-v4.js';
+import { binaryBytes, binaryUtf8, comparePairs, lowerCaseNames, resourcePath, trimmedWireValue, wireValue } from './canonical.js';
+import { presignQueryV4, signHeadersV4 } from './signing-v4.js';
 import type { QueryEntry, SignableRequest, SignContext } from './signing-types.js';
-
-export { encodeRfc3986 } from './signing-v4.js';
 
 /**
  * Query parameters that V1 signs as sub-resources; all others (`prefix`, `max-uploads`, …) are
@@ -119,18 +116,6 @@ export async function presignUrlQuery(
     ['Signature', signature],
     ...tokenQuery,
   ];
-}
-
-/**
- * Percent-encodes an object key for the URL path, keeping `/`: `encodeURIComponent` then `%2F` → `/`
- * as ali-oss `getReqUrl` does (§1.1), and additionally `!'()*` so that the path is byte-for-byte
- * the V4 canonical URI (OSS decodes both forms to the same key).
- *
- * @example encodeKeyForPath('dir/a+b (1).txt') // 'dir/a%2Bb%20%281%29.txt'
- * @throws URIError when the key holds a lone UTF-16 surrogate.
- */
-export function encodeKeyForPath(key: string): string {
-  return encodeRfc3986(key).replaceAll('%2F', '/');
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Stall detection (issue 12): an attempt is given up when nothing moved for the stall timeout,
+ * Stall detection: an attempt is given up when nothing moved for the stall timeout,
  * never for being slow. "Moved" means a byte of the request body went out or a byte of the answer
  * came in. Browsers report both through XMLHttpRequest (xhr-fetch.ts). Where nothing reports upload
  * progress (Node's fetch), the body's share of the time is derived from the throughput this

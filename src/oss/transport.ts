@@ -1,13 +1,13 @@
 /**
  * The one place requests are made: builds the URL, signs every attempt (ky runs `beforeRequest`
  * again for each retry, so a retry carries a fresh date and fresh credentials), lets ky retry
- * idempotent calls, and turns ky's errors into ours (house style rule 23). A request the server
+ * idempotent calls, and turns ky's errors into ours (the API never exposes ky's). A request the server
  * refused for its token or its clock is re-signed and re-sent once, whatever its method: the
  * refusal proves it had no effect.
  */
 import ky, { HTTPError, type KyInstance } from 'ky';
-import { isOffline, waitForOnline } from '../core/connectivity.js';
-import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from '../core/retry.js';
+import { isOffline, waitForOnline } from '../async/online.js';
+import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from './retry.js';
 import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
 import { attemptFetch, type AttemptFetch } from './attempt-fetch.js';
 import type { CredentialCache } from './credentials.js';
@@ -71,7 +71,7 @@ function lowerHeaders(headers: Headers): Record<string, string> {
 async function toServiceError(error: HTTPError, spec: RequestSpec): Promise<OssServiceError> {
   const { response, request } = error;
   let details: Record<string, string> = {};
-  const encoded = response.headers.get('x-oss-err'); // HEAD answers carry the <Error> here (§1.2)
+  const encoded = response.headers.get('x-oss-err'); // HEAD answers carry the <Error> here (docs/protocol.md §1.2)
   const text = encoded ? atob(encoded) : await response.text().catch(() => '');
   details = { ...(parseError(text) ?? {}) };
   const fallbackCode = response.status === 404 ? (spec.key === undefined ? 'NoSuchBucket' : 'NoSuchKey') : `HttpStatus${response.status}`;
@@ -94,13 +94,12 @@ function corsHint(spec: RequestSpec): string {
   return ` (in a browser a CORS refusal looks the same: the bucket's CORS rule must allow this origin, AllowedMethod ${spec.method} and AllowedHeader ${headers.join(', ')}; \`*\` covers every header)`;
 }
 
-function toNetworkError(error: unknown, spec: RequestSpec, attempts: number, waitedMs: number): OssNetworkError {
+function toNetworkError(error: unknown, spec: RequestSpec, url: string, attempts: number, waitedMs: number): OssNetworkError {
   const tried = `${attempts} attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(waitedMs)}`;
-  if (error instanceof StallError) {
-    return new OssNetworkError(spec.operation, spec.partNumber, `${error.message}; gave up after ${tried}`, { cause: error, timedOut: true, attempts, waitedMs });
-  }
+  const facts = { operation: spec.operation, partNumber: spec.partNumber, method: spec.method, url, attempts, waitedMs, cause: error };
+  if (error instanceof StallError) return new OssNetworkError({ ...facts, message: `${error.message}; gave up after ${tried}`, timedOut: true });
   const hint = typeof window === 'undefined' ? '' : corsHint(spec);
-  return new OssNetworkError(spec.operation, spec.partNumber, `network error${hint}: ${(error as Error)?.message ?? String(error)} (${tried})`, { cause: error, attempts, waitedMs });
+  return new OssNetworkError({ ...facts, message: `network error${hint}: ${(error as Error)?.message ?? String(error)} (${tried})` });
 }
 
 /** Creates the transport of one client. */
@@ -139,9 +138,10 @@ export function createTransport(config: TransportConfig): Transport {
     method: spec.method, bucket: spec.bucket ?? config.bucket, key: spec.key, query: spec.query ?? [], headers,
   });
 
+  const urlOf = (spec: RequestSpec): string => buildUrl(config.endpoint, spec.bucket ?? config.bucket, spec.key, spec.query ?? []);
+
   const attempt = async (spec: RequestSpec, used: { credentials?: Credentials }, fetch: AttemptFetch): Promise<Response> => {
-    const url = buildUrl(config.endpoint, spec.bucket ?? config.bucket, spec.key, spec.query ?? []);
-    return http(url, {
+    return http(urlOf(spec), {
       fetch,
       method: spec.method,
       headers: spec.headers ?? {},
@@ -177,7 +177,7 @@ export function createTransport(config: TransportConfig): Transport {
           // Lost the network: wait for it and send again, without spending retries. POST is not
           // repeated blindly: its caller settles the ambiguity (Complete) or accepts an orphan (Initiate).
           if (isOffline() && spec.idempotent) continue;
-          throw toNetworkError(error, spec, fetch.attempts(), Date.now() - started);
+          throw toNetworkError(error, spec, urlOf(spec), fetch.attempts(), Date.now() - started);
         }
         const serviceError = await toServiceError(error, spec);
         if (!resent && credentialErrorCodes.has(serviceError.code) && config.credentials.refreshable && used.credentials) {

@@ -2,7 +2,7 @@
  * Request URLs: virtual-hosted (`<bucket>.<endpoint host>`, the OSS default) or path style
  * (`<endpoint>/<bucket>`, e.g. a local server), keys percent-encoded as the signer expects.
  */
-import { encodeKeyForPath, encodeRfc3986 } from './signing.js';
+import { encodeKeyForPath, encodeRfc3986 } from './canonical.js';
 import type { QueryEntry } from './signing-types.js';
 
 /** Where requests go. */

@@ -1,5 +1,5 @@
 /**
- * `fetch` over XMLHttpRequest, for browsers (issue 12). fetch reports no upload progress: ky's
+ * `fetch` over XMLHttpRequest, for browsers. fetch reports no upload progress: ky's
  * `onUploadProgress` streams the body instead (`duplex: 'half'`), which Chromium refuses over
  * HTTP/1.1 and which drops Content-Length. XMLHttpRequest sends the Blob slice as it is (no copy,
  * with its length) and reports every chunk handed to the network. The answer comes back as a real

@@ -1,16 +1,17 @@
 /**
- * XML codec: one parse/build function per OSS message (house style rule 36). Values stay strings
+ * XML codec: one parse/build function per OSS message (docs/protocol.md §2). Values stay strings
  * (`parseTagValue: false`) so UploadId and ETag are never turned into numbers; lists are always
  * arrays, even with one `<Part>`; numbers are converted on purpose. Listing calls ask for
  * `encoding-type=url`, so keys with control characters survive the XML, and are decoded here.
  */
 // fast-xml-parser's parser modules on their own, without XMLParser.js: the package entry (CommonJS,
 // so bundlers can't tree-shake it) also pulls in XMLBuilder, and XMLParser.js the validator, 12 KB
-// minified that the SDK never uses (issue 8 size budget). `parse` below is XMLParser#parse without
+// minified that the SDK never uses (size budget: scripts/measure-size.ts). `parse` below is XMLParser#parse without
 // the validation branch. Default imports because these are CommonJS modules. Typed in xml-parser.d.ts.
 import OptionsBuilder from 'fast-xml-parser/src/xmlparser/OptionsBuilder.js';
 import OrderedObjParser from 'fast-xml-parser/src/xmlparser/OrderedObjParser.js';
 import node2json from 'fast-xml-parser/src/xmlparser/node2json.js';
+import { OssResponseError, type OssOperation } from '../errors.js';
 
 const listElements = new Set(['Part', 'Upload', 'CommonPrefixes', 'Contents', 'Tag']);
 
@@ -34,17 +35,45 @@ function parse(xml: string): unknown {
 
 type XmlNode = Record<string, unknown>;
 
+/**
+ * A body that is not the expected document. Internal: the parsers know only the text, so
+ * {@link readXml} turns this into an {@link OssResponseError} with the facts of the response.
+ */
+export class MalformedXmlError extends Error {
+  override readonly name = 'MalformedXmlError';
+}
+
 function root(xml: string, name: string): XmlNode {
   let doc: unknown;
   try {
     doc = parse(xml);
   } catch (error) {
-    throw new TypeError(`Malformed ${name} XML from the server`, { cause: error });
+    throw new MalformedXmlError(`malformed ${name} XML from the server`, { cause: error });
   }
   const node = (doc as XmlNode | undefined)?.[name];
   if (node === '') return {};
-  if (node === null || typeof node !== 'object') throw new TypeError(`Expected a <${name}> document from the server`);
+  if (node === null || typeof node !== 'object') throw new MalformedXmlError(`expected a <${name}> document from the server`);
   return node as XmlNode;
+}
+
+/** The request an answer belongs to, as {@link readXml} reports it. */
+export type XmlRequest = { readonly operation: OssOperation; readonly method: string; readonly partNumber?: number | undefined };
+
+/**
+ * Reads `response`'s body and parses it with `parse`; a body that is not the expected document
+ * rejects with {@link OssResponseError} (operation, status, request id, the body's beginning).
+ */
+export async function readXml<T>(response: Response, request: XmlRequest, parse: (xml: string) => T): Promise<T> {
+  const body = await response.text();
+  try {
+    return parse(body);
+  } catch (error) {
+    if (!(error instanceof MalformedXmlError)) throw error;
+    throw new OssResponseError({
+      operation: request.operation, partNumber: request.partNumber, message: error.message, status: response.status,
+      requestId: response.headers.get('x-oss-request-id') ?? undefined, method: request.method, url: response.url, body, cause: error,
+    });
+  }
 }
 
 function text(node: XmlNode, name: string): string {

@@ -1,8 +1,8 @@
 /**
  * Upload fingerprint: bucket + key + name + size + lastModified + type + an MD5 of the first,
  * middle and last 64 KiB (hashed in a worker), so a different file with the same name and size is
- * never spliced onto old parts (anchors.md §3 item 2). The endpoint is left out on purpose: tus put
- * it in and broke resume for apps whose endpoint changes (anchors.md §1b row 5).
+ * never spliced onto old parts. The endpoint is left out on purpose: tus-js-client put it in and
+ * broke resume for apps whose endpoint changes (docs/architecture.md#fingerprint).
  */
 import type { Hasher } from '../hashing/hasher.js';
 

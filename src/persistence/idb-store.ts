@@ -1,6 +1,6 @@
 /**
  * The browser's checkpoint store: IndexedDB through an idb-keyval custom store in a database of its
- * own (house style rule 38), so the SDK never touches, upgrades or blocks the app's databases.
+ * own, so the SDK never touches, upgrades or blocks the app's databases.
  *
  * Layout: one object store, array keys. A record's header (everything but `parts`) lives under
  * `[id, 0]` and each acknowledged part under `[id, partNumber]`. IndexedDB orders array keys element
@@ -75,7 +75,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Check
   );
   // idb-keyval resolves a write only once its transaction has committed. Chromium commits with
   // relaxed durability by default: an OS crash may lose the last rows, which only means those parts
-  // are sent again, because on resume ListParts is the truth (house style rule 38).
+  // are sent again, because on resume ListParts is the truth (docs/architecture.md#resume-reconciliation).
   const write = (body: (store: IDBObjectStore) => void) =>
     useStore('readwrite', (store) => {
       body(store);

@@ -1,10 +1,10 @@
 /**
  * One writer per upload across tabs: a Web Lock (`navigator.locks`) named after the record, held
- * for the whole upload, so two tabs never drive the same uploadId (anchors.md §4 item 3). Where Web
+ * for the whole upload, so two tabs never drive the same uploadId (docs/architecture.md#the-upload-lock). Where Web
  * Locks are missing (Node) or refused (SecurityError: site data blocked), an in-process lock gives
  * the same guarantee within the process.
  */
-import { raceAbort } from '../core/abort.js';
+import { raceAbort } from '../async/abort.js';
 import { UploadLockedError } from '../errors.js';
 
 /** What to do when another tab holds the lock. */

@@ -1,9 +1,9 @@
 /**
- * The upload journal's record: versioned data, never live objects (house style rule 37). One per
+ * The upload journal's record: versioned data, never live objects. One per
  * upload, written after Initiate and after every acknowledged part; after Complete it becomes a
  * short-lived completed marker (`completed`), then goes.
  */
-import type { ObjectAcl, UploadResult } from '../types.js';
+import type { ObjectAcl, UploadResult } from '../stored-types.js';
 
 /** Current record version; records of other versions are migrated or ignored. */
 export const recordVersion = 1;

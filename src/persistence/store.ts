@@ -1,5 +1,5 @@
 /**
- * The checkpoint store contract (house style rule 8: an interface others implement) and the memory
+ * The checkpoint store contract (an interface others implement) and the memory
  * implementation Node uses. Parts are added one at a time so a 10,000-part upload never rewrites
  * the whole record per part; every method may be called concurrently.
  */

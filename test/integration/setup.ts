@@ -1,7 +1,7 @@
 /**
  * Helpers of the integration tests: the real local OSS server (fault injection on) per test file,
  * an SDK uploader/client pointed at it, the control endpoint (faults, request log, STS expiry) and
- * MD5 of what was uploaded and read back. Nothing here stubs the SDK or ky (house style rule 40).
+ * MD5 of what was uploaded and read back. Nothing here stubs the SDK or ky.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';

@@ -93,7 +93,7 @@ class ScriptWorker extends EventTarget {
 }
 const createScriptWorker = (): Worker => new ScriptWorker() as unknown as Worker;
 
-describe('CRC-64/XZ (oss-protocol.md §6)', () => {
+describe('CRC-64/XZ (docs/protocol.md §6)', () => {
   const huxley = 'Even if I could be Shakespeare, I think I should still choose to be Faraday. - A. Huxley';
 
   it.each([

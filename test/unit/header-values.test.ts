@@ -8,9 +8,9 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createOssClient, createUploader } from '../../src/index.js';
+import { binaryUtf8 } from '../../src/oss/canonical.js';
 import { objectHeaders, readHeaderValue } from '../../src/oss/object-headers.js';
 import { signRequest } from '../../src/oss/signing.js';
-import { binaryUtf8 } from '../../src/oss/signing-v4.js';
 import { parseAcl, parseTagging } from '../../src/oss/xml.js';
 
 const require = createRequire(import.meta.url);

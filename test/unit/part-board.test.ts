@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createPartBoard, type PartStatus } from '../../src/core/part-board.js';
+import { createPartBoard } from '../../src/core/part-board.js';
+import type { PartUpdate } from '../../src/types.js';
 
 describe('the part board (the one source of progress)', () => {
   it('counts parts on the server in full and parts in flight by the bytes sent', () => {
-    const updates: PartStatus[] = [];
+    const updates: PartUpdate[] = [];
     const board = createPartBoard([100, 100, 50], (s) => updates.push(s));
     board.done(1, true);
     board.hashing(2);

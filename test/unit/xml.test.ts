@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildCompleteBody, parseComplete, parseCopyPart, parseError, parseInitiate, parseListParts, parseListUploads } from '../../src/oss/xml.js';
+import { OssResponseError } from '../../src/index.js';
+import {
+  buildCompleteBody, MalformedXmlError, parseComplete, parseCopyPart, parseError, parseInitiate, parseListParts, parseListUploads, readXml,
+} from '../../src/oss/xml.js';
 
-// Bodies as documented in oss-protocol.md §2 (OSS docs and SDK fixtures).
+// Bodies as documented in docs/protocol.md §2 (OSS docs and SDK fixtures).
 describe('XML codec', () => {
   it('keeps UploadId a string even when it looks numeric', () => {
     const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult><Bucket>oss-example</Bucket><Key>multipart.data</Key><UploadId>0004B9894A22E5B1888A1E29F823</UploadId></InitiateMultipartUploadResult>';
@@ -59,7 +62,7 @@ describe('XML codec', () => {
   it('still refuses a DOCTYPE entity bomb', () => {
     // 100 × a 5,000-character entity: half a megabyte from a few hundred bytes.
     const bomb = `<!DOCTYPE r [<!ENTITY a "${'x'.repeat(5000)}">]><ListPartsResult><Key>${'&a;'.repeat(100)}</Key></ListPartsResult>`;
-    expect(() => parseListParts(bomb)).toThrow(TypeError);
+    expect(() => parseListParts(bomb)).toThrow(MalformedXmlError);
   });
 
   it('parses ListMultipartUploads with CommonPrefixes', () => {
@@ -85,6 +88,24 @@ describe('XML codec', () => {
       .toEqual({ Code: 'NoSuchUpload', Message: 'gone', RequestId: '534B371674E88A4D8906', HostId: 'h', UploadId: 'U1', EC: '0017-00000244' });
     expect(parseError('not xml at all <')).toBeUndefined();
     expect(parseError('<Other/>')).toBeUndefined();
+  });
+
+  it('readXml: a body that is not the expected document is an OssResponseError with the facts of the answer', async () => {
+    const body = `<html><body>Please sign in to the hotel Wi-Fi${' '.repeat(300)}</body></html>`;
+    const answer = () => new Response(body, { status: 200, headers: { 'x-oss-request-id': 'R1' } });
+    const error = await readXml(answer(), { operation: 'UploadPartCopy', method: 'PUT', partNumber: 3 }, parseCopyPart).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OssResponseError);
+    expect(error).toMatchObject({
+      name: 'OssResponseError', operation: 'UploadPartCopy', partNumber: 3, status: 200, requestId: 'R1', method: 'PUT',
+      bodySnippet: body.slice(0, 256), message: 'UploadPartCopy #3 failed: expected a <CopyPartResult> document from the server (status 200, request id R1)',
+    });
+    expect((error as Error).cause).toBeInstanceOf(MalformedXmlError);
+    const malformed = await readXml(new Response('<ListPartsResult', { status: 200 }), { operation: 'ListParts', method: 'GET' }, parseListParts).catch((e: unknown) => e);
+    expect(malformed).toMatchObject({ name: 'OssResponseError', operation: 'ListParts', partNumber: undefined, requestId: undefined, bodySnippet: '<ListPartsResult' });
+    expect((malformed as Error).message).toMatch(/^ListParts failed: malformed ListPartsResult XML from the server \(status 200\)$/);
+    // A parser's own bugs are not the server's fault: they go through unchanged.
+    const bug = new RangeError('bug');
+    await expect(readXml(answer(), { operation: 'ListParts', method: 'GET' }, () => { throw bug; })).rejects.toBe(bug);
   });
 
   it('builds the Complete body with ETags verbatim (quotes kept) and entities escaped', () => {

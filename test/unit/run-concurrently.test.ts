@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runConcurrently, type QueueLimit } from '../../src/core/part-queue.js';
+import { runConcurrently, type QueueLimit } from '../../src/async/run-concurrently.js';
 
 /** A limit the test moves by hand. */
 function movableLimit(initial: number) {

@@ -1,6 +1,6 @@
 /**
  * Offline handling: while the browser says it is offline, requests wait for the `online` event
- * instead of failing and burning their retries (anchors.md §4 item 10; Uppy waits the same way).
+ * instead of failing and burning their retries (Uppy waits the same way; docs/architecture.md#the-part-queue).
  */
 import { raceAbort } from './abort.js';
 

@@ -1,8 +1,8 @@
 /**
- * Bounded, fail-fast concurrency for parts (p-queue's semantics in a few lines): at most
- * `concurrency` tasks hold a lane at once — fewer while `limit` says so (lanes.ts) — the first
- * failure aborts the shared signal so siblings stop, and the whole run rejects with that failure.
- * An abort by the caller rejects with its reason.
+ * Bounded, fail-fast concurrency (p-queue's semantics in a few lines), used for an upload's parts
+ * and for ListParts pages: at most `concurrency` tasks hold a lane at once — fewer while `limit`
+ * says so (the engine's core/lanes.ts) — the first failure aborts the shared signal so siblings
+ * stop, and the whole run rejects with that failure. An abort by the caller rejects with its reason.
  *
  * A task may give its lane back before it ends (`release`): a part whose last byte has gone out
  * only waits for its answer, and the link should carry the next part meanwhile rather than idle

@@ -1,5 +1,5 @@
 /**
- * AbortSignal plumbing (house style rules 25–27): aborts reject with `signal.reason`, unwrapped.
+ * AbortSignal plumbing: aborts reject with `signal.reason`, unwrapped.
  */
 
 /** Resolves like `promise`, or rejects with `signal.reason` as soon as the signal aborts. */
@@ -11,14 +11,6 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** Waits `ms`, or rejects with `signal.reason` when aborted first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return raceAbort(new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => clearTimeout(timer), { once: true });
-  }), signal);
 }
 
 /** `AbortSignal.any` where available, with a small fallback for older browsers. */

@@ -1,7 +1,7 @@
 /**
  * Retry policy (pure): which failures are worth another attempt and how long to wait. The attempts
- * themselves are made by ky for idempotent requests only (house style rule 35); Initiate and
- * Complete are never re-sent blindly.
+ * themselves are made by ky for idempotent requests only, so retries live in one layer
+ * (docs/architecture.md#layers); Initiate and Complete are never re-sent blindly.
  */
 
 /** Public retry settings. */
@@ -20,8 +20,8 @@ export type ResolvedRetry = { readonly limit: number; readonly baseDelayMs: numb
 /** Defaults of {@link RetryOptions}. */
 // Eight retries span 29–58 s (equal jitter): a resumable uploader should outlast a server restart
 // or a short outage rather than fail the upload. Five (4.65–9.3 s) were not enough: a SIGKILLed
-// server that took a few seconds to come back on a loaded machine failed the chaos e2e (issue 7,
-// CHAOS_SEED=753971950 in CI). Offline time is not counted at all (connectivity.ts).
+// server that took a few seconds to come back on a loaded machine failed the chaos e2e (e2e/chaos.spec.ts,
+// CHAOS_SEED=753971950 in CI). Offline time is not counted at all (src/async/online.ts).
 export const retryDefaults: ResolvedRetry = { limit: 8, baseDelayMs: 300, maxDelayMs: 20_000 };
 
 /** HTTP statuses that mean "try again later": timeouts, throttling and server errors. */
@@ -45,7 +45,7 @@ export function backoffDelay(attempt: number, retry: ResolvedRetry): number {
  * of many parts apart; the fixed half makes the retries of one request span at least half the
  * backoff sum (29 s with the defaults), so a server restart or a network blip of a few seconds
  * cannot use them all up. Full jitter (`[0, delay)`) could: with the defaults it gave up within 2 s
- * about once in 20 requests, and the chaos e2e (issue 7) lost uploads to a 1–2 s restart that way.
+ * about once in 20 requests, and the chaos e2e lost uploads to a 1–2 s restart that way.
  */
 export function equalJitter(delay: number, random: () => number = Math.random): number {
   return Math.floor(delay / 2 + random() * (delay / 2));
