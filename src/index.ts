@@ -1,7 +1,8 @@
 /**
  * oss-resumable: resumable multipart uploads from the browser to Alibaba Cloud OSS.
  */
-export { createUploader, uploaderDefaults, type Uploader } from './create-uploader.js';
+export { createUploader, type Uploader } from './create-uploader.js';
+export { uploaderDefaults } from './options.js';
 export { createOssClient } from './oss/client.js';
 export type { OssClient, CompleteResult, CopySource, PartReference } from './oss/client.js';
 export type { BodyProgressOption, RequestProgress, SignalOption, WriteOptions } from './oss/call-options.js';
@@ -9,7 +10,6 @@ export type { ObjectInfo, PutObjectResult } from './oss/client-objects.js';
 export type { ListedPart, ListedUpload, ListPartsPage, ListUploadsPage } from './oss/xml.js';
 export type { CredentialsInput, CredentialsSource } from './oss/credentials.js';
 export type { CopyOptions, CopyResult } from './core/copy.js';
-export type { RetryOptions } from './oss/retry.js';
 export {
   HashingError, OssError, OssIntegrityError, OssNetworkError, OssResponseError, OssServiceError, ResumeMismatchError, UploadLockedError,
   type HashingErrorKind, type OssIntegrityErrorInit, type OssNetworkErrorInit, type OssOperation, type OssResponseErrorInit, type OssServiceErrorInit,
@@ -22,6 +22,6 @@ export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';
 export type { JournalErrorContext, JournalErrorListener } from './persistence/tolerant-store.js';
 export type {
-  CallbackOptions, CompletedPart, ConnectionOptions, ContentDisposition, ObjectAcl, ObjectHeaderOptions, PartState, PartUpdate, ResumeInfo, ServerSideEncryption,
+  CallbackOptions, CompletedPart, ConnectionOptions, RetryOptions, ContentDisposition, ObjectAcl, ObjectHeaderOptions, PartState, PartUpdate, ResumeInfo, ServerSideEncryption,
   StorageClass, UploaderOptions, UploadOptions, UploadPhase, UploadProgress, UploadResult,
 } from './types.js';

@@ -1,14 +1,23 @@
 /**
- * Public option, result and progress types. Defaults are documented with `@default` and applied
- * once, where the options are resolved.
+ * Public option, result and progress types. Defaults are documented with `@default`, declared
+ * once in src/options.ts and applied there, where the options are resolved.
  */
-import type { RetryOptions } from './oss/retry.js';
 import type { CredentialsSource } from './oss/credentials.js';
 import type { CheckpointStore } from './persistence/store.js';
 import type { JournalErrorListener } from './persistence/tolerant-store.js';
 import type { ObjectAcl } from './stored-types.js';
 
 export type { ObjectAcl, UploadResult } from './stored-types.js';
+
+/** Retry settings of idempotent requests (`ConnectionOptions.retry`). */
+export type RetryOptions = {
+  /** Retries after the first attempt. @default 8 */
+  readonly limit?: number;
+  /** First backoff delay in ms; doubles each retry, and each wait is drawn from ½–1× of it (equal jitter). @default 300 */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff delay in ms. @default 20000 */
+  readonly maxDelayMs?: number;
+};
 
 /** How to reach a bucket and sign for it. */
 export type ConnectionOptions = {
@@ -236,6 +245,13 @@ export type ObjectHeaderOptions = {
    * @default {}
    */
   readonly tags?: Readonly<Record<string, string>>;
+};
+
+/** What a write sets on the object: {@link ObjectHeaderOptions}, Content-Type, metadata, overwrite guard. */
+export type WriteHeaderOptions = { readonly [K in keyof ObjectHeaderOptions]?: ObjectHeaderOptions[K] | undefined } & {
+  readonly contentType?: string | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  readonly forbidOverwrite?: boolean | undefined;
 };
 
 /** Options of one `upload()`. */

@@ -1,10 +1,12 @@
 /**
- * The part board: where each part of one upload stands. It is the single source of the upload's
- * progress: a part counts its whole size once the server has it, and while it is in
- * flight the most bytes any of its attempts has sent, so a failed attempt that starts again from
- * zero never makes the total go back, and a part is never counted twice. The totals are kept per
- * part contribution (a part's new contribution replaces its old one), which is the same sum as
- * adding up every part each time, without walking 10,000 parts on every progress event.
+ * The part board: where each part of one upload (or copy) stands. It is the single source of
+ * progress: the progress bytes are the sum of every part's contribution — its whole size once the
+ * server has it, and while it is in flight the most bytes any of its attempts has sent — so a
+ * failed attempt that starts again from zero never makes the total go back, and a part is never
+ * counted twice. That sum (and the count of parts done) is updated in the one place a part changes,
+ * by the difference between its contribution after and before, instead of walking 10,000 parts on
+ * every progress event; nothing else adds to it. `movedBytes` is not progress: it counts what the
+ * link carried, re-sent bytes included, for the lane control and the link memory.
  */
 import type { PartUpdate } from '../types.js';
 
@@ -78,7 +80,7 @@ export function createPartBoard(sizes: readonly number[], onUpdate?: (status: Pa
         moved += Math.max(0, sent - part.attemptSent);
         part.attemptSent = Math.max(part.attemptSent, sent);
         part.sentBytes = Math.max(part.sentBytes, sent);
-        // A part a resume trusted but whose bytes changed is sent again; it stays counted in full.
+        // A verified part whose local bytes differ is sent again; it stays counted in full.
         part.state = 'sending';
       });
     },

@@ -4,6 +4,7 @@
  * orphans on the server that no journal remembers (docs/architecture.md#pending-uploads).
  */
 import { OssServiceError, ResumeMismatchError } from '../errors.js';
+import { expected } from '../describe.js';
 import type { Hasher } from '../hashing/hasher.js';
 import type { OssClient } from '../oss/client.js';
 import { fingerprintFile } from '../persistence/fingerprint.js';
@@ -94,7 +95,7 @@ export function pendingUploads(deps: { client: OssClient; store: CheckpointStore
 
     async sweep(options: { olderThan: number; prefix?: string; signal?: AbortSignal }): Promise<SweepResult> {
       if (!Number.isFinite(options.olderThan) || options.olderThan < 0) {
-        throw new RangeError(`Expected \`olderThan\` to be a number of milliseconds ≥ 0, got \`${String(options.olderThan)}\``);
+        throw new RangeError(expected('olderThan', 'a number of milliseconds ≥ 0', options.olderThan));
       }
       const cutoff = Date.now() - options.olderThan;
       const discarded: string[] = [];

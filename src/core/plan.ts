@@ -2,27 +2,18 @@
  * The slicer (pure): part size and part boundaries for a file size, within the OSS limits of
  * docs/protocol.md §2.8 — 1..10,000 parts, each but the last between 100 KB and 5 GiB.
  */
+import { maxPartCount, maxPartSizeBytes, minPartSizeBytes } from '../oss/limits.js';
+import { checkPartSize } from '../options.js';
 
-/** Smallest part OSS accepts for any part but the last. */
-export const minPartSizeBytes = 100 * 1024;
-/** Largest part OSS accepts. */
-export const maxPartSizeBytes = 5 * 1024 ** 3;
-/** Most parts one upload may have. */
-export const maxPartCount = 10_000;
+// The limits and the option check, where the slicer's users and tests have always found them.
+export { maxPartCount, maxPartSizeBytes, minPartSizeBytes } from '../oss/limits.js';
+export { checkPartSize } from '../options.js';
+
 /** Default part size: 8 MiB keeps per-part progress smooth and memory small. */
 export const defaultPartSizeBytes = 8 * 1024 * 1024;
 
 /** One part: bytes `[start, end)` of the file. */
 export type PartPlan = { readonly partNumber: number; readonly start: number; readonly end: number; readonly size: number };
-
-/** Throws RangeError unless `partSize` is an integer within the OSS limits. */
-export function checkPartSize(partSize: unknown, name = 'partSize'): asserts partSize is number {
-  if (typeof partSize !== 'number' || !Number.isInteger(partSize) || partSize < minPartSizeBytes || partSize > maxPartSizeBytes) {
-    const kind = typeof partSize;
-    if (kind !== 'number') throw new TypeError(`Expected \`${name}\` to be an integer ≥ ${minPartSizeBytes}, got \`${String(partSize)}\` (${kind})`);
-    throw new RangeError(`Expected \`${name}\` to be an integer within ${minPartSizeBytes}..${maxPartSizeBytes}, got \`${String(partSize)}\` (${kind})`);
-  }
-}
 
 /** Whether `partSize` (e.g. a journalled one) can plan `fileSize` bytes within the OSS limits. */
 export function isUsablePartSize(fileSize: number, partSize: unknown): partSize is number {

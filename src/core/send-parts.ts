@@ -1,11 +1,10 @@
 /**
- * Sends the missing parts: Blob slices go out as-is (the page never holds their bytes), their
- * Content-MD5 / CRC-64 come from the hashing workers a bounded window ahead, each acknowledged part
- * is journalled before it counts as done, and the first fatal failure stops the siblings.
- *
- * Parts a resume trusted are hashed too, in the same pipeline, and sent again when the local bytes
- * are not the ones journalled: the sampled fingerprint cannot see a change in the middle of a part,
- * and a file must never be spliced onto another file's parts.
+ * Acts on the reconciliation's part actions (resume.ts), deciding nothing itself: `send` parts are
+ * sent, `verify` parts are hashed in the same pipeline and sent only when the local bytes are not
+ * the journalled ones, `skip` parts are left alone. Blob slices go out as-is (the page never holds
+ * their bytes), their Content-MD5 / CRC-64 come from the hashing workers a bounded window ahead,
+ * each acknowledged part is journalled before it counts as done, and the first fatal failure stops
+ * the siblings.
  */
 import { OssServiceError } from '../errors.js';
 import type { Hasher, PartDigest } from '../hashing/hasher.js';
@@ -14,7 +13,7 @@ import { checkCrc, checkEtag } from './integrity.js';
 import type { PartBoard } from './part-board.js';
 import { runConcurrently, type QueueLimit } from '../async/run-concurrently.js';
 import type { PartPlan } from './plan.js';
-import type { DonePart } from './session.js';
+import type { DonePart, PartAction } from './resume.js';
 
 /** An InvalidDigest answer means the bytes changed on the way: re-read, re-hash and re-send this often. */
 const digestRetries = 2;
@@ -38,8 +37,8 @@ export type SendContext = {
   readonly acknowledged: (part: PartPlan, done: DonePart) => Promise<void>;
 };
 
-/** One part to handle: send it, or — when a resume trusted it — check the local bytes first. */
-export type PartTask = { readonly part: PartPlan; readonly trusted?: DonePart | undefined };
+/** A part to send or verify (the reconciliation's actions other than `skip`). */
+type PartTask = Exclude<PartAction, { readonly action: 'skip' }>;
 
 /** Hashes parts a bounded window ahead of the lanes (digests are small; workers hold the bytes). */
 function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
@@ -47,14 +46,15 @@ function hashAhead(ctx: SendContext, tasks: readonly PartTask[]) {
   let requested = 0;
   return (index: number, signal: AbortSignal): Promise<PartDigest> => {
     for (; requested < Math.min(tasks.length, index + ctx.concurrency + 1); requested++) {
-      const { part, trusted } = tasks[requested]!;
-      const what = trusted ? { md5: true, crc64: ctx.what.crc64 } : ctx.what;
+      const { part, action } = tasks[requested]!;
+      // Verifying compares MD5s, whatever `contentMd5` says.
+      const what = action === 'verify' ? { md5: true, crc64: ctx.what.crc64 } : ctx.what;
       if (!what.md5 && !what.crc64) {
         pending.set(requested, Promise.resolve({}));
         continue;
       }
-      // A part a resume trusted is already counted done; its check is not shown as hashing.
-      if (!trusted) ctx.board.hashing(part.partNumber);
+      // A part being verified is already counted done; its check is not shown as hashing.
+      if (action === 'send') ctx.board.hashing(part.partNumber);
       const digest = ctx.hasher().hash(ctx.file.slice(part.start, part.end), what, signal);
       digest.then(() => ctx.board.hashed(part.partNumber), () => undefined); // a digest nobody takes (after a failure) must not be an unhandled rejection
       pending.set(requested, digest);
@@ -93,12 +93,13 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, sign
   }
 }
 
-/** Handles `tasks`, as many at once as the lanes allow; rejects with the first fatal error. */
-export async function sendParts(ctx: SendContext, tasks: readonly PartTask[]): Promise<void> {
+/** Carries out `actions`, as many parts at once as the lanes allow; rejects with the first fatal error. */
+export async function sendParts(ctx: SendContext, actions: readonly PartAction[]): Promise<void> {
+  const tasks = actions.filter((task): task is PartTask => task.action !== 'skip');
   const digestFor = hashAhead(ctx, tasks);
   await runConcurrently(tasks.map((task, index) => ({ task, index })), async ({ task, index }, laneSignal, release) => {
     const digest = await digestFor(index, laneSignal);
-    if (task.trusted && digest.md5Hex?.toUpperCase() === task.trusted.md5.toUpperCase()) return; // the server has these very bytes
+    if (task.action === 'verify' && digest.md5Hex?.toUpperCase() === task.trusted.md5.toUpperCase()) return; // the server has these very bytes
     // Its lane goes to the next part once the body is out: waiting for the answer needs no link.
     const done = await sendOne(ctx, task.part, digest, laneSignal, release);
     await ctx.acknowledged(task.part, done);

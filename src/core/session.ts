@@ -10,16 +10,15 @@ import { recordVersion } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
 import type { ObjectAcl, ResumeInfo, UploadOptions } from '../types.js';
 import type { PartPlan } from './plan.js';
-import { reconcile } from './resume.js';
-
-/** A part known to be on the server. */
-export type DonePart = { readonly etag: string; readonly size: number; readonly md5: string; readonly crc64: bigint | undefined };
+import { reconcile, type DonePart, type PartAction } from './resume.js';
 
 /** What the engine continues with. */
 export type Session = {
   readonly uploadId: string;
+  /** Parts on the server: those the reconciliation found, then each part as it is acknowledged. */
   readonly done: Map<number, DonePart>;
-  readonly missing: readonly PartPlan[];
+  /** What to do with each planned part (resume.ts decides; the part sender acts on it). */
+  readonly actions: readonly PartAction[];
   /** The ACL journalled at Initiate. */
   readonly acl: ObjectAcl | undefined;
   /** The journal record (its header is what the completed marker keeps). */
@@ -43,7 +42,7 @@ export type SessionTarget = {
   readonly fileHandle: FileSystemFileHandle | undefined;
 };
 
-async function tryResume(client: OssClient, record: UploadRecord, plan: readonly PartPlan[], target: SessionTarget, signal: AbortSignal | undefined)
+async function tryResume(client: OssClient, record: UploadRecord, plan: readonly PartPlan[], target: SessionTarget, signal: AbortSignal | undefined, verify: boolean)
   : Promise<{ session: Session | undefined; info: ResumeInfo }> {
   // The object's Content-Type was fixed at Initiate: asking for another one needs a new upload.
   if (record.partSize !== target.partSize || record.fileSize !== target.file.size || record.key !== target.key ||
@@ -54,15 +53,9 @@ async function tryResume(client: OssClient, record: UploadRecord, plan: readonly
   }
   try {
     const listed = await client.listAllParts(record.key, record.uploadId, { signal, expectedParts: plan.length });
-    const result = reconcile(plan, record.parts, listed);
-    const crcs = new Map(listed.map((p) => [p.partNumber, p.crc64]));
-    const done = new Map<number, DonePart>();
-    for (const [partNumber, part] of result.done) {
-      const crc = crcs.get(partNumber);
-      done.set(partNumber, { etag: part.etag, size: part.size, md5: part.md5, crc64: crc === undefined ? undefined : BigInt(crc) });
-    }
+    const result = reconcile(plan, record.parts, listed, { verify });
     return {
-      session: { uploadId: record.uploadId, done, missing: result.missing, acl: record.acl, record },
+      session: { uploadId: record.uploadId, done: new Map(result.done), actions: result.actions, acl: record.acl, record },
       info: { resumed: true, uploadId: record.uploadId, skippedParts: result.skippedParts, skippedBytes: result.skippedBytes },
     };
   } catch (error) {
@@ -73,13 +66,18 @@ async function tryResume(client: OssClient, record: UploadRecord, plan: readonly
   }
 }
 
-/** Resumes `record` (the journal's record of this file, read under the upload's lock) or initiates, journalling the new upload before any part is sent. */
+/**
+ * Resumes `record` (the journal's record of this file, read under the upload's lock) or initiates,
+ * journalling the new upload before any part is sent. `verify` (`verifyResumedParts`): the parts a
+ * resume trusts are verified against the local bytes rather than skipped.
+ */
 export async function openSession(
   client: OssClient, store: CheckpointStore, plan: readonly PartPlan[], target: SessionTarget, options: UploadOptions, record: UploadRecord | undefined,
+  verify: boolean,
 ): Promise<Session> {
   const { signal } = options;
   if (record) {
-    const attempt = await tryResume(client, record, plan, target, signal);
+    const attempt = await tryResume(client, record, plan, target, signal, verify);
     options.onResume?.(attempt.info);
     if (attempt.session) {
       if (target.fileHandle && !record.fileHandle) await store.create({ ...record, fileHandle: target.fileHandle, updatedAt: Date.now() });
@@ -97,7 +95,7 @@ export async function openSession(
     ...(target.fileHandle ? { fileHandle: target.fileHandle } : {}), ...(options.acl ? { acl: options.acl } : {}),
   };
   await store.create(created);
-  return { uploadId, done: new Map(), missing: plan, acl: options.acl, record: created };
+  return { uploadId, done: new Map(), actions: reconcile(plan, [], []).actions, acl: options.acl, record: created };
 }
 
 /** The journal entry of an acknowledged part. */

@@ -1,7 +1,8 @@
 /**
  * Runs ONE upload: part size → (single PutObject | fingerprint → lock → resume or Initiate →
- * missing parts → Complete → the journal record becomes a completed marker). Coordinates and
- * delegates: the session, the part sender, Complete and the progress tracker live in their own modules.
+ * the parts resume.ts says to send or verify → Complete → the journal record becomes a completed
+ * marker). Coordinates and delegates: the session, the part sender, Complete and the progress
+ * tracker live in their own modules.
  */
 import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
@@ -12,30 +13,20 @@ import { withUploadLock } from '../persistence/lock.js';
 import { tolerantStore, type JournalErrorListener } from '../persistence/tolerant-store.js';
 import type { UploadRecord } from '../persistence/record.js';
 import type { CheckpointStore } from '../persistence/store.js';
-import type { UploadOptions, UploadResult } from '../types.js';
+import type { ResolvedSettings, ResolvedUploadOptions } from '../options.js';
+import type { UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
 import { anySignal } from '../async/abort.js';
 import { checkUnchanged, readingFile, watchFile } from './file-read.js';
 import { checkCrc, checkEtag } from './integrity.js';
 import { choosePartSize, type LinkMemory } from './part-size.js';
 import { effectivePartSize, isUsablePartSize, minPartSizeBytes, planParts } from './plan.js';
-import type { ResolvedRetry } from '../oss/retry.js';
 import { sendParts } from './send-parts.js';
 import { journalPart, openSession } from './session.js';
 import { createUploadTracker, type UploadTracker } from './upload-progress.js';
 
-/** Settled uploader settings the engine runs with. */
-export type EngineSettings = {
-  readonly partSize: number | 'auto';
-  readonly concurrency: number;
-  readonly adaptiveConcurrency: boolean;
-  readonly contentMd5: boolean;
-  readonly crc64: boolean;
-  /** Undefined: the part size chosen for the file. */
-  readonly multipartThreshold: number | undefined;
-  readonly retry: ResolvedRetry;
-  readonly verifyResumedParts: boolean;
-};
+/** Settled uploader settings the engine runs with, every default applied (src/options.ts). */
+export type EngineSettings = ResolvedSettings;
 
 /** What the engine needs from the uploader. */
 export type EngineDeps = {
@@ -58,7 +49,7 @@ function finish(deps: EngineDeps, tracker: UploadTracker): void {
 }
 
 /** Uploads `file` to `key`; `fileHandle` (if the file came from one) is kept in the journal. */
-export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string, options: UploadOptions, fileHandle?: FileSystemFileHandle): Promise<UploadResult> {
+export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string, options: ResolvedUploadOptions, fileHandle?: FileSystemFileHandle): Promise<UploadResult> {
   // A failing journal (IndexedDB blocked or full) costs this upload its resumability, with one report, never the upload.
   const deps: EngineDeps = { ...engineDeps, store: tolerantStore(engineDeps.store, key, engineDeps.onJournalError) };
   const { settings } = deps;
@@ -70,7 +61,7 @@ export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string,
   // A file that changes on disk mid-upload fails every later read: that becomes ResumeMismatchError.
   return readingFile(file, signal, async () => {
     let identity: Awaited<ReturnType<typeof identify>> | undefined;
-    if (file.size <= (settings.multipartThreshold ?? partSize)) {
+    if (file.size <= (settings.multipartThreshold === 'partSize' ? partSize : settings.multipartThreshold)) {
       // With automatic part sizes an earlier page may have started this file as a multipart upload
       // with smaller parts (it knew the link was slow): its journal wins over a fresh PutObject.
       if (!auto || file.size <= minPartSizeBytes) return putWhole(deps, file, key, options);
@@ -80,7 +71,7 @@ export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string,
     }
     const { fingerprint, id } = identity ?? await identify();
     const askedAt = Date.now();
-    return withUploadLock(id, options.lock ?? 'fail', signal, async () => {
+    return withUploadLock(id, options.lock, signal, async () => {
       let record = await deps.store.get(id);
       if (record?.completed) {
         // Completed after this call asked for the lock: whoever held it uploaded this very file
@@ -107,7 +98,7 @@ type MultipartStart = {
   readonly fileHandle: FileSystemFileHandle | undefined;
 };
 
-async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: UploadOptions, start: MultipartStart): Promise<UploadResult> {
+async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: ResolvedUploadOptions, start: MultipartStart): Promise<UploadResult> {
   const { settings } = deps;
   const { signal } = options;
   const { id, partSize } = start;
@@ -115,14 +106,14 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
   const { name, lastModified } = fileIdentity(file);
   const target = {
     id, fingerprint: start.fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
-    contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentTypeGiven: options.contentType !== undefined, fileHandle: start.fileHandle,
+    contentType: options.contentType, contentTypeGiven: options.contentTypeGiven, fileHandle: start.fileHandle,
   };
   const tracker = createUploadTracker({
     sizes: plan.map((part) => part.size), totalBytes: file.size, listeners: options,
     lanes: { max: settings.concurrency, adaptive: settings.adaptiveConcurrency },
   });
   try {
-    const session = await openSession(deps.client, deps.store, plan, target, options, start.record);
+    const session = await openSession(deps.client, deps.store, plan, target, options, start.record, settings.verifyResumedParts);
     options.onStart?.({ id, uploadId: session.uploadId, key });
     // The first progress comes once the session knows what the server already has, so a resumed
     // upload never shows 0 % and then jumps.
@@ -142,9 +133,7 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
         tracker.board.done(part.partNumber);
         options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
       },
-    }, settings.verifyResumedParts
-      ? plan.map((part) => ({ part, trusted: session.done.get(part.partNumber) }))
-      : session.missing.map((part) => ({ part }))).finally(() => watch.stop());
+    }, session.actions).finally(() => watch.stop());
     // Firefox reads a changed file's new bytes instead of failing: never complete from mixed bytes.
     await checkUnchanged(file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
     tracker.report('completing', true);
@@ -186,7 +175,7 @@ async function stillStored(deps: EngineDeps, result: UploadResult, signal: Abort
 }
 
 /** Files up to the threshold: one PutObject with Content-MD5 (nothing to journal). */
-async function putWhole(deps: EngineDeps, file: Blob, key: string, options: UploadOptions): Promise<UploadResult> {
+async function putWhole(deps: EngineDeps, file: Blob, key: string, options: ResolvedUploadOptions): Promise<UploadResult> {
   const { settings } = deps;
   const what = { md5: settings.contentMd5, crc64: settings.crc64 };
   const tracker = createUploadTracker({ sizes: [file.size], totalBytes: file.size, listeners: options, lanes: { max: 1, adaptive: false } });
@@ -202,7 +191,7 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Uplo
     tracker.startClock();
     tracker.report('uploading', true);
     const put = await deps.client.putObject(key, file, {
-      ...options, contentType: options.contentType ?? (file.type || 'application/octet-stream'), contentMd5: digest.md5Base64,
+      ...options, contentMd5: digest.md5Base64,
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
     });
     checkEtag({ operation: 'PutObject' }, digest.md5Hex, put.etag);

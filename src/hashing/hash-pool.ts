@@ -4,6 +4,7 @@
  * same code runs in the calling thread instead.
  */
 import { HashingError } from '../errors.js';
+import { expected } from '../describe.js';
 import type { HashRequest, HashResponse, HashResult } from './hash-worker.js';
 import type { Hasher, HasherOptions } from './hasher.js';
 import { parseCrc64 } from './crc64-combine.js';
@@ -30,10 +31,10 @@ const cspHint = 'If a Content-Security-Policy forbids blob: workers, pass `creat
 export function createHasher(options: HasherOptions = {}): Hasher {
   const { createWorker, workers } = options;
   if (createWorker !== undefined && typeof createWorker !== 'function') {
-    throw new TypeError(`Expected \`createWorker\` to be a function, got \`${String(createWorker)}\` (${typeof createWorker})`);
+    throw new TypeError(expected('createWorker', 'a function', createWorker));
   }
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
-    const message = `Expected \`workers\` to be an integer ≥ 1, got \`${String(workers)}\` (${typeof workers})`;
+    const message = expected('workers', 'an integer ≥ 1', workers);
     throw typeof workers === 'number' ? new RangeError(message) : new TypeError(message);
   }
   const mode = createWorker !== undefined || typeof Worker !== 'undefined' ? 'worker' : 'inline';

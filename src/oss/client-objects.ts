@@ -3,6 +3,7 @@
  * ACL and tags, presigned URLs.
  */
 import type { CallbackOptions, ObjectAcl } from '../types.js';
+import { expected } from '../describe.js';
 import { bodyProgress, type BodyProgressOption, type SignalOption, type WriteOptions } from './call-options.js';
 import { callbackHeaders, readCallbackResult } from './callback.js';
 import { readEtag } from './etag.js';
@@ -113,7 +114,7 @@ export function objectOperations(transport: Transport): ObjectOperations {
     async presignUrl(key, opts = {}) {
       const expires = opts.expires ?? 3600;
       if (!Number.isInteger(expires) || expires < 1 || expires > 604_800) {
-        throw new RangeError(`Expected \`expires\` to be an integer number of seconds within 1..604800, got \`${String(expires)}\``);
+        throw new RangeError(expected('expires', 'an integer number of seconds within 1..604800', expires));
       }
       const query: QueryEntry[] = Object.entries(opts.query ?? {});
       const headers: Record<string, string> = opts.contentType ? { 'content-type': opts.contentType } : {};

@@ -3,11 +3,12 @@
  * `signal`. The uploader is built on it; apps can use it directly for custom flows.
  */
 import { runConcurrently } from '../async/run-concurrently.js';
+import { resolveConnectionOptions, type ResolvedConnection } from '../options.js';
 import type { CallbackOptions, ConnectionOptions, ObjectAcl } from '../types.js';
 import { bodyProgress, type BodyProgressOption, type SignalOption, type WriteOptions } from './call-options.js';
 import { callbackHeaders, readCallbackResult } from './callback.js';
 import { objectOperations, type ObjectOperations } from './client-objects.js';
-import { resolveConnection } from './connection.js';
+import { connect } from './connection.js';
 import { readEtag } from './etag.js';
 import { aclHeader, objectHeaders } from './object-headers.js';
 import type { QueryEntry } from './signing-types.js';
@@ -74,7 +75,12 @@ export function transportOf(client: OssClient): Transport | undefined {
 
 /** Creates a client. Options are validated synchronously (TypeError / RangeError). */
 export function createOssClient(options: ConnectionOptions): OssClient {
-  const { transport } = resolveConnection(options);
+  return openOssClient(resolveConnectionOptions(options));
+}
+
+/** A client over connection options resolved already (createUploader resolves them with its own). @internal */
+export function openOssClient(connection: ResolvedConnection): OssClient {
+  const transport = connect(connection);
   const uploadQuery = (uploadId: string, extra: QueryEntry[] = []): QueryEntry[] => [...extra, ['uploadId', uploadId]];
 
   const listParts: OssClient['listParts'] = async (key, uploadId, opts = {}) => {
@@ -109,7 +115,7 @@ export function createOssClient(options: ConnectionOptions): OssClient {
       };
     },
     async uploadPartCopy(key, uploadId, partNumber, source, opts = {}) {
-      const bucket = source.sourceBucket ?? options.bucket;
+      const bucket = source.sourceBucket ?? connection.bucket;
       const headers: Record<string, string> = { 'x-oss-copy-source': `/${bucket}/${encodeURIComponent(source.sourceKey)}` };
       if (source.range) headers['x-oss-copy-source-range'] = `bytes=${source.range.start}-${source.range.end - 1}`;
       const response = await transport.send({

@@ -4,6 +4,7 @@
  * ali-oss's timer, which lets concurrent parts reuse an expired token (docs/protocol.md §3.5).
  */
 import { raceAbort } from '../async/abort.js';
+import { describeValue } from '../describe.js';
 import type { Credentials } from './credentials-types.js';
 
 /** Credentials as apps pass them: camelCase, or the STS `Credentials` object as AssumeRole returns it. */
@@ -42,7 +43,7 @@ function field(input: Record<string, unknown>, camel: string, pascal: string): u
 /** Validates and normalises a credentials object; TypeError names the missing field. */
 export function normalizeCredentials(input: CredentialsInput): Credentials {
   if (input === null || typeof input !== 'object') {
-    throw new TypeError(`Expected credentials to be an object, got \`${String(input)}\` (${typeof input})`);
+    throw new TypeError(`Expected credentials to be an object, got ${describeValue(input)}`);
   }
   const record = input as Record<string, unknown>;
   const accessKeyId = field(record, 'accessKeyId', 'AccessKeyId');

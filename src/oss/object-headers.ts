@@ -2,31 +2,23 @@
  * The headers an object is written with (PutObject, InitiateMultipartUpload), built from the
  * options and checked on the way: bad input fails at the call with a TypeError or RangeError naming
  * the option, instead of reaching fetch, whose refusal would look like a network failure.
+ * src/options.ts checks `upload()` options by building these headers once (checkUploadOptions), and
+ * the client's writes build them for the request: checking is the same walk over the options as
+ * building, so it stays in this one walk rather than in a second one kept in step with it.
  *
  * Text beyond ASCII travels as its UTF-8 bytes, each byte one Latin-1 character of the header
  * string: fetch and XMLHttpRequest put such a string on the wire byte for byte, OSS keeps the bytes
  * and sends them back alike, and the signers hash exactly those bytes (canonical.ts `wireValue`).
  */
 import { expected } from '../describe.js';
-import type { ContentDisposition, ObjectAcl, ObjectHeaderOptions, ServerSideEncryption, StorageClass } from '../types.js';
+import type { ContentDisposition, ObjectAcl, ObjectHeaderOptions, ServerSideEncryption, StorageClass, WriteHeaderOptions } from '../types.js';
 import { binaryBytes, binaryUtf8, encodeRfc3986 } from './canonical.js';
-
-/** What a write sets on the object: {@link ObjectHeaderOptions}, Content-Type, metadata, overwrite guard. */
-export type WriteHeaderOptions = { readonly [K in keyof ObjectHeaderOptions]?: ObjectHeaderOptions[K] | undefined } & {
-  readonly contentType?: string | undefined;
-  readonly metadata?: Readonly<Record<string, string>> | undefined;
-  readonly forbidOverwrite?: boolean | undefined;
-};
+import { maxTagCount, maxTagKeyChars, maxTagValueChars } from './limits.js';
 
 // Keyed by the unions, so the compiler holds each list to its type in both directions.
 const storageClasses: Record<StorageClass, 1> = { Standard: 1, IA: 1, Archive: 1, ColdArchive: 1, DeepColdArchive: 1 };
 const acls: Record<ObjectAcl, 1> = { default: 1, private: 1, 'public-read': 1, 'public-read-write': 1 };
 const encryptions: Record<ServerSideEncryption, 1> = { AES256: 1, KMS: 1, SM4: 1 };
-
-/** OSS object tag limits (PutObjectTagging): count, key and value length in characters. */
-const maxTagCount = 10;
-const maxTagKeyChars = 128;
-const maxTagValueChars = 256;
 
 /** Controls other than tab: no HTTP field value may hold them (RFC 9110 §5.5). */
 const controlCharacter = /[\0-\x08\n-\x1f\x7f]/;

@@ -3,26 +3,12 @@
  * themselves are made by ky for idempotent requests only, so retries live in one layer
  * (docs/architecture.md#layers); Initiate and Complete are never re-sent blindly.
  */
+import type { ResolvedRetry } from '../options.js';
 
-/** Public retry settings. */
-export type RetryOptions = {
-  /** Retries after the first attempt. @default 8 */
-  readonly limit?: number;
-  /** First backoff delay in ms; doubles each retry, and each wait is drawn from ½–1× of it (equal jitter). @default 300 */
-  readonly baseDelayMs?: number;
-  /** Cap of one backoff delay in ms. @default 20000 */
-  readonly maxDelayMs?: number;
-};
-
-/** Settled retry settings. */
-export type ResolvedRetry = { readonly limit: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
-
-/** Defaults of {@link RetryOptions}. */
-// Eight retries span 29–58 s (equal jitter): a resumable uploader should outlast a server restart
-// or a short outage rather than fail the upload. Five (4.65–9.3 s) were not enough: a SIGKILLed
-// server that took a few seconds to come back on a loaded machine failed the chaos e2e (e2e/chaos.spec.ts,
-// CHAOS_SEED=753971950 in CI). Offline time is not counted at all (src/async/online.ts).
-export const retryDefaults: ResolvedRetry = { limit: 8, baseDelayMs: 300, maxDelayMs: 20_000 };
+// The retry options, their defaults and their check live with the other options (src/options.ts);
+// re-exported here, next to the policy that uses them.
+export { normalizeRetry, retryDefaults, type ResolvedRetry } from '../options.js';
+export type { RetryOptions } from '../types.js';
 
 /** HTTP statuses that mean "try again later": timeouts, throttling and server errors. */
 export const retryableStatuses: readonly number[] = [408, 429, 500, 502, 503, 504];
@@ -49,17 +35,4 @@ export function backoffDelay(attempt: number, retry: ResolvedRetry): number {
  */
 export function equalJitter(delay: number, random: () => number = Math.random): number {
   return Math.floor(delay / 2 + random() * (delay / 2));
-}
-
-/** Validates and fills in retry settings. */
-export function normalizeRetry(input: number | RetryOptions | undefined): ResolvedRetry {
-  const options = typeof input === 'number' ? { limit: input } : (input ?? {});
-  if (typeof options !== 'object') throw new TypeError(`Expected \`retry\` to be a number or an object, got \`${String(input)}\` (${typeof input})`);
-  const resolved = { ...retryDefaults, ...options };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (!Number.isInteger(value) || (value as number) < 0) {
-      throw new RangeError(`Expected \`retry.${name}\` to be an integer ≥ 0, got \`${String(value)}\` (${typeof value})`);
-    }
-  }
-  return resolved;
 }

@@ -123,3 +123,33 @@ describe('reconcile', () => {
     expect(result.skippedBytes).toBe(9989 * partSize);
   });
 });
+
+describe('reconcile: the action for each planned part', () => {
+  const actions = (result: ReturnType<typeof reconcile>) => result.actions.map((a) => [a.part.partNumber, a.action]);
+
+  it('skips trusted parts and sends the rest, in plan order, every planned part once', () => {
+    const result = reconcile(plan, [1, 2, 4].map((n) => journalled(n)), [1, 3, 4].map((n) => listed(n)));
+    expect(actions(result)).toEqual([[1, 'skip'], [2, 'send'], [3, 'send'], [4, 'skip'], [5, 'send']]);
+    expect(result.actions.map((a) => a.part)).toEqual(plan);
+  });
+
+  it('verifies trusted parts instead of skipping them with { verify: true }; the counts stay the same', () => {
+    const result = reconcile(plan, [1, 2, 4].map((n) => journalled(n)), [1, 3, 4].map((n) => listed(n)), { verify: true });
+    expect(actions(result)).toEqual([[1, 'verify'], [2, 'send'], [3, 'send'], [4, 'verify'], [5, 'send']]);
+    expect(result).toMatchObject({ skippedParts: 2, skippedBytes: 2 * partSize });
+    expect(numbers(result.missing)).toEqual([2, 3, 5]);
+  });
+
+  it('sends every part of a new upload (no journal, nothing listed)', () => {
+    expect(actions(reconcile(plan, [], [], { verify: true }))).toEqual(plan.map((p) => [p.partNumber, 'send']));
+  });
+
+  it('gives a trusted part the listed ETag and CRC-64 and the journalled MD5', () => {
+    const serverEtag = `"${md5Of(2).toLowerCase()}"`;
+    const [, second] = reconcile(plan, [journalled(2, { etag: 'stale' })], [listed(2, { etag: serverEtag, crc64: '18446744073709551615' })]).actions;
+    expect(second).toEqual({
+      action: 'skip', part: plan[1],
+      trusted: { partNumber: 2, etag: serverEtag, size: partSize, md5: md5Of(2), crc64: 18446744073709551615n },
+    });
+  });
+});
