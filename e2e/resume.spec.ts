@@ -268,7 +268,10 @@ test.describe('resumable uploads in Chromium', () => {
       const key = 'e2e/resume/tabs/wait-finish.bin';
       const control = ossControl(oss);
       const logStart = await control.mark();
-      await control.addFaults([{ op: 'UploadPart', key, action: 'delay', delayMs: 150, times: 0 }]);
+      // Each part takes at least 1 s, so A is still uploading (two rounds of parts to go) when B
+      // starts. With 150 ms, A once finished before B began: A's tab is in the background by
+      // then, and seeing its second part and starting B took 0.9 s in a full CI run.
+      await control.addFaults([{ op: 'UploadPart', key, action: 'delay', delayMs: 1000, times: 0 }]);
       const a = await openTab(page, pages, oss);
       const pageB = await context.newPage();
       const b = await openTab(pageB, pages, oss);

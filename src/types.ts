@@ -289,8 +289,8 @@ export type UploadOptions = ObjectHeaderOptions & {
   readonly onResume?: (info: ResumeInfo) => void;
   /**
    * When another tab is already uploading the same file to the same key: `'fail'` rejects with
-   * `UploadLockedError`, `'wait'` waits for it to finish or pause. When it finished while this call
-   * waited (and a HeadObject does not show the object deleted or replaced since), this call resolves
+   * `UploadLockedError`, `'wait'` waits for it to finish or pause. When it finished after this call
+   * began (and a HeadObject does not show the object deleted or replaced since), this call resolves
    * with that upload's result and `completedElsewhere: true`, and sends nothing; when it paused,
    * this call resumes it.
    * @default 'fail'

@@ -55,6 +55,12 @@ export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string,
   const { settings } = deps;
   const { signal } = options;
   signal?.throwIfAborted();
+  // A completed marker written after this moment answers this call (see the lock below). It is the
+  // call's start, not the moment it asks for the lock: reading the fingerprint can take longer
+  // than the rest of another tab's upload (a slow disk, a page still loading its hash worker).
+  // Strictly after: a marker from the same millisecond may be an upload this call follows, and
+  // uploading again is the safe reading of a tie.
+  const calledAt = Date.now();
   const auto = settings.partSize === 'auto';
   const partSize = effectivePartSize(file.size, settings.partSize === 'auto' ? choosePartSize(file.size, deps.link.bytesPerSecond(Date.now())) : settings.partSize);
   const identify = () => fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal);
@@ -70,14 +76,14 @@ export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string,
       if (!journalled || journalled.completed) return putWhole(deps, file, key, options);
     }
     const { fingerprint, id } = identity ?? await identify();
-    const askedAt = Date.now();
     return withUploadLock(id, options.lock, signal, async () => {
       let record = await deps.store.get(id);
       if (record?.completed) {
-        // Completed after this call asked for the lock: whoever held it uploaded this very file
-        // (same fingerprint) while we waited. An older marker is an earlier upload, and uploading
-        // again is what this call asked for (new headers, callback …): it is replaced below.
-        const result = record.updatedAt >= askedAt && record.fingerprint === fingerprint
+        // Completed after this call began: whoever held the lock uploaded this very file (same
+        // fingerprint) while this call read the file or waited. An older marker is an earlier
+        // upload, and uploading again is what this call asked for (new headers, callback …): it is
+        // replaced below.
+        const result = record.updatedAt > calledAt && record.fingerprint === fingerprint
           ? await stillStored(deps, record.completed, signal) : undefined;
         if (result) return { ...result, completedElsewhere: true };
         record = undefined;

@@ -445,6 +445,42 @@ describe('one writer per upload', () => {
     expect(await tabB.listPending()).toEqual([]);
   });
 
+  it("a call that began while the other upload ran gets its result even when reading the file outlasted that upload (a slow disk)", async () => {
+    const store = createMemoryStore();
+    const key = uniqueKey('lock-wait-slow-read');
+    const bytes = testBytes(3 * minPart, 124);
+    // A disk that takes 400 ms per read: B is still reading its fingerprint samples when A
+    // completes, so B reaches the lock after the marker was written, yet it began before.
+    let slowReads = 0;
+    class SlowDiskFile extends File {
+      override slice(start?: number, end?: number, type?: string): Blob {
+        const part = super.slice(start, end, type);
+        const read = part.arrayBuffer.bind(part);
+        part.arrayBuffer = async () => {
+          slowReads++;
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return read();
+        };
+        return part;
+      }
+    }
+    const partsOfB: number[] = [];
+    const a = page(store).upload(pick(bytes), key);
+    const b = page(store).upload(new SlowDiskFile([bytes], 'video.bin', { lastModified }), key, {
+      lock: 'wait', onPartComplete: (p) => partsOfB.push(p.partNumber),
+    });
+    const [resultA, resultB] = await Promise.all([a, b]);
+    expect(slowReads).toBeGreaterThan(0);
+    expect(resultB).toEqual({ ...resultA, completedElsewhere: true });
+    expect(partsOfB).toEqual([]);
+    const log = await ctl.log(key);
+    const completes = ops(log, 'CompleteMultipartUpload');
+    expect(completes.map((e) => e.status)).toEqual([200]);
+    expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(1);
+    // A's Complete came before B asked for the lock: the slow read really outlasted A's upload.
+    expect(log.slice(log.indexOf(completes[0]!) + 1).map((e) => `${e.op} ${e.status}`)).toEqual(['HeadObject 200']);
+  });
+
   it("lock: 'wait' behind an upload that completes, the object deleted before the waiter looks: the waiter uploads the file again", async () => {
     const inner = createMemoryStore();
     const key = uniqueKey('lock-wait-deleted');
