@@ -41,6 +41,20 @@ function page(store: CheckpointStore, overrides: Parameters<typeof uploaderFor>[
   return uploaderFor(server, { partSize: minPart, concurrency: 3, store, ...overrides });
 }
 
+/**
+ * Starts an upload through `run` (which passes `onStart` on) and waits until it holds the upload's
+ * lock: `onStart` comes under the lock, after Initiate or a resume's ListParts. A call made after
+ * this is surely the second: two calls started together race for the lock, and under load (a full
+ * CI run) either may win.
+ */
+async function holdingLock<T>(run: (onStart: () => void) => Promise<T>): Promise<{ done: Promise<T> }> {
+  let started!: () => void;
+  const holding = new Promise<void>((resolve) => (started = resolve));
+  const done = run(started);
+  await Promise.race([holding, done.then(() => undefined, () => undefined)]);
+  return { done };
+}
+
 /** Uploads until `after` parts were acknowledged, then pauses (aborts); returns every part acknowledged. */
 async function pauseAfter(uploader: Uploader, file: Blob, key: string, after: number, options: UploadOptions = {}): Promise<CompletedPart[]> {
   const controller = new AbortController();
@@ -386,7 +400,7 @@ describe('one writer per upload', () => {
     const bytes = testBytes(6 * minPart, 112);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 80 });
     const firstParts: number[] = [];
-    const first = uploader.upload(pick(bytes), key, { onPartComplete: (p) => firstParts.push(p.partNumber) });
+    const { done: first } = await holdingLock((onStart) => uploader.upload(pick(bytes), key, { onStart, onPartComplete: (p) => firstParts.push(p.partNumber) }));
     const secondParts: number[] = [];
     const second = await rejectionOf(uploader.upload(pick(bytes), key, { onPartComplete: (p) => secondParts.push(p.partNumber) }));
     const partsWhenRefused = firstParts.length;
@@ -421,7 +435,7 @@ describe('one writer per upload', () => {
     const infos: ResumeInfo[] = [];
     const partsOfB: number[] = [];
     const startsOfB: string[] = [];
-    const first = tabA.upload(pick(bytes), key).then((r) => (order.push('first'), r));
+    const first = (await holdingLock((onStart) => tabA.upload(pick(bytes), key, { onStart }))).done.then((r) => (order.push('first'), r));
     const second = tabB.upload(pick(bytes), key, {
       lock: 'wait', onResume: (i) => infos.push(i), onPartComplete: (p) => partsOfB.push(p.partNumber), onStart: (i) => startsOfB.push(i.uploadId),
     }).then((r) => (order.push('second'), r));
@@ -497,7 +511,7 @@ describe('one writer per upload', () => {
     };
     const bytes = testBytes(3 * minPart, 118);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 40 });
-    const first = page(store).upload(pick(bytes), key);
+    const { done: first } = await holdingLock((onStart) => page(store).upload(pick(bytes), key, { onStart }));
     const second = page(store).upload(pick(bytes), key, { lock: 'wait' });
     const [a, b] = await Promise.all([first, second]);
     expect(b.completedElsewhere).toBeUndefined();
@@ -517,7 +531,8 @@ describe('one writer per upload', () => {
     const key = uniqueKey('lock-wait-put-only');
     const bytes = testBytes(3 * minPart, 119);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 40 });
-    const [a, b] = await Promise.all([tab().upload(pick(bytes), key), tab().upload(pick(bytes), key, { lock: 'wait' })]);
+    const { done: first } = await holdingLock((onStart) => tab().upload(pick(bytes), key, { onStart }));
+    const [a, b] = await Promise.all([first, tab().upload(pick(bytes), key, { lock: 'wait' })]);
     expect(b).toEqual({ ...a, completedElsewhere: true });
     const log = await ctl.log(key);
     expect(ops(log, 'HeadObject').map((e) => [e.status, e.code])).toEqual([[403, 'AccessDenied']]);
@@ -548,7 +563,10 @@ describe('one writer per upload', () => {
     const bytes = testBytes(8 * minPart, 114);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 20 });
     const infos: ResumeInfo[] = [];
-    const paused = pauseAfter(uploader, pick(bytes), key, 3);
+    let onStart!: () => void;
+    const holding = new Promise<void>((resolve) => (onStart = resolve));
+    const paused = pauseAfter(uploader, pick(bytes), key, 3, { onStart });
+    await holding;
     const waiter = uploader.upload(pick(bytes), key, { lock: 'wait', onResume: (i) => infos.push(i) });
     const acked = await paused;
     await waiter;
@@ -566,7 +584,7 @@ describe('one writer per upload', () => {
     const key = uniqueKey('lock-wait-abort');
     const bytes = testBytes(6 * minPart, 116);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 150 });
-    const first = uploader.upload(pick(bytes), key);
+    const { done: first } = await holdingLock((onStart) => uploader.upload(pick(bytes), key, { onStart }));
     const controller = new AbortController();
     const reason = new Error('user paused the queued upload');
     let settledAt: number | undefined;
