@@ -23,7 +23,6 @@ import type { CheckpointStore } from './persistence/store.js';
 import { warnJournalError, type JournalErrorListener } from './persistence/tolerant-store.js';
 import type { ConnectionOptions, RetryOptions, UploaderOptions, UploadOptions } from './types.js';
 
-// ---------------------------------------------------------------------------------------------
 // Defaults
 
 /** Settled retry settings. */
@@ -50,7 +49,6 @@ export const uploaderDefaults = {
 /** Defaults of {@link UploadOptions} that change what the SDK does; the rest, left out, send nothing. */
 export const uploadDefaults = { lock: 'fail' } as const satisfies Partial<UploadOptions>;
 
-// ---------------------------------------------------------------------------------------------
 // Checks shared by every option
 
 /** Throws TypeError unless `options` is an object; used by every factory. */
@@ -69,11 +67,10 @@ function checkInteger(value: unknown, name: string, min: number, max: number, wh
 }
 
 /** Throws (TypeError / RangeError) unless `partSize` is an integer within the OSS limits. */
-export function checkPartSize(partSize: unknown, name = 'partSize'): asserts partSize is number {
-  checkInteger(partSize, name, minPartSizeBytes, maxPartSizeBytes);
+export function checkPartSize(partSize: unknown): asserts partSize is number {
+  checkInteger(partSize, 'partSize', minPartSizeBytes, maxPartSizeBytes);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Connection options (createOssClient, and createUploader through it)
 
 /** {@link ConnectionOptions} checked, with every default applied: what the transport is built from. */
@@ -126,7 +123,6 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   };
 }
 
-// ---------------------------------------------------------------------------------------------
 // createUploader options
 
 /** The uploader's settings the engine runs with (src/core/upload.ts), every default applied. */
@@ -190,7 +186,6 @@ export function resolveUploaderOptions(options: UploaderOptions): ResolvedUpload
   };
 }
 
-// ---------------------------------------------------------------------------------------------
 // upload() / resume() arguments
 
 /** Throws unless `key` is a valid OSS object key (docs/protocol.md §1.1). */

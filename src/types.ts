@@ -1,13 +1,16 @@
 /**
- * Public option, result and progress types. Defaults are documented with `@default`, declared
- * once in src/options.ts and applied there, where the options are resolved.
+ * Public option and result types. Defaults are documented with `@default`, declared once in
+ * src/options.ts and applied there, where the options are resolved. What the callbacks report is in
+ * src/report-types.ts.
  */
 import type { CredentialsSource } from './oss/credentials.js';
 import type { CheckpointStore } from './persistence/store.js';
 import type { JournalErrorListener } from './persistence/tolerant-store.js';
+import type { CompletedPart, PartUpdate, ResumeInfo, UploadProgress } from './report-types.js';
 import type { ObjectAcl } from './stored-types.js';
 
 export type { ObjectAcl, UploadResult } from './stored-types.js';
+export type { CompletedPart, PartState, PartUpdate, ResumeInfo, UploadPhase, UploadProgress } from './report-types.js';
 
 /** Retry settings of idempotent requests (`ConnectionOptions.retry`). */
 export type RetryOptions = {
@@ -126,16 +129,6 @@ export type UploaderOptions = ConnectionOptions & {
   readonly onJournalError?: JournalErrorListener;
 };
 
-/** What `onResume` reports when a journalled upload of the same file was found. */
-export type ResumeInfo =
-  | { readonly resumed: true; readonly uploadId: string; readonly skippedParts: number; readonly skippedBytes: number }
-  | {
-    readonly resumed: false;
-    /** `NoSuchUpload`: the server no longer has it (aborted, expired); `mismatch`: part size or target changed. */
-    readonly reason: 'NoSuchUpload' | 'mismatch';
-    readonly uploadId: string;
-  };
-
 /** The upload callback OSS calls after storing the object (docs/protocol.md §5). */
 export type CallbackOptions = {
   /** URL (or up to 5, tried in order) OSS POSTs to. */
@@ -149,49 +142,6 @@ export type CallbackOptions = {
   /** Custom variables, referenced as `${x:name}` in the body; names are lower case. */
   readonly customVars?: Readonly<Record<string, string>>;
 };
-
-/** Phase of an upload, as reported to `onProgress`. */
-export type UploadPhase = 'hashing' | 'uploading' | 'completing' | 'done';
-
-/** Progress of one upload; it never moves backwards. */
-export type UploadProgress = {
-  readonly phase: UploadPhase;
-  /**
-   * Bytes on the server plus bytes of parts in flight (browsers report every chunk sent; Node only
-   * whole parts). A part counts the most bytes any of its attempts has sent, so a retry that starts
-   * the part again from zero holds the figure until it passes that point: it never moves backwards.
-   */
-  readonly transferredBytes: number;
-  readonly totalBytes: number;
-  /** 0–100. */
-  readonly percent: number;
-  /** Parts on the server. */
-  readonly completedParts: number;
-  readonly totalParts: number;
-  /** Throughput: the moving average of `transferredBytes` over the last 20 s; 0 until measurable. */
-  readonly bytesPerSecond: number;
-  /** Seconds left at `bytesPerSecond`, in tenths; undefined until measurable. */
-  readonly etaSeconds: number | undefined;
-};
-
-/** Where one part stands. */
-export type PartState = 'waiting' | 'hashing' | 'sending' | 'done';
-
-/** One part of an upload, as `onPartUpdate` reports it (what a part map draws). */
-export type PartUpdate = {
-  readonly partNumber: number;
-  readonly size: number;
-  readonly state: PartState;
-  /** Bytes of the part counted in progress: its size once done, else the most any attempt has sent. */
-  readonly sentBytes: number;
-  /** Attempts to send it in this session; more than 1 means it was retried. */
-  readonly attempts: number;
-  /** The server already had it when the upload resumed (it was not sent in this session). */
-  readonly resumed: boolean;
-};
-
-/** A part the server acknowledged. */
-export type CompletedPart = { readonly partNumber: number; readonly etag: string; readonly size: number };
 
 /** OSS storage classes (the object's, not the bucket's). */
 export type StorageClass = 'Standard' | 'IA' | 'Archive' | 'ColdArchive' | 'DeepColdArchive';
@@ -245,13 +195,6 @@ export type ObjectHeaderOptions = {
    * @default {}
    */
   readonly tags?: Readonly<Record<string, string>>;
-};
-
-/** What a write sets on the object: {@link ObjectHeaderOptions}, Content-Type, metadata, overwrite guard. */
-export type WriteHeaderOptions = { readonly [K in keyof ObjectHeaderOptions]?: ObjectHeaderOptions[K] | undefined } & {
-  readonly contentType?: string | undefined;
-  readonly metadata?: Readonly<Record<string, string>> | undefined;
-  readonly forbidOverwrite?: boolean | undefined;
 };
 
 /** Options of one `upload()`. */

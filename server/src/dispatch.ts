@@ -16,11 +16,12 @@ import { InjectedFault, type Faults, type FaultRule } from './faults.js';
 import { handlers } from './handlers/index.js';
 import { keyAuthorized, ramActions, resolveOperation, type Operation } from './operations.js';
 import type { BodyPacing, ConnectionGuard } from './pacing.js';
-import { readBody, readLimited } from './request-body.js';
+import { readBody } from './request-body.js';
 import type { RequestLog, RequestLogNote } from './request-log.js';
 import { queryValue, type OssRequest } from './request.js';
 import type { Storage } from './storage/storage.js';
-import { handleStsRequest, type StsDependencies } from './sts/assume-role.js';
+import type { StsDependencies } from './sts/assume-role.js';
+import { answerSts, isStsCall } from './sts/http.js';
 import { isClientGone, sendError, usedSockets } from './error-answers.js';
 
 /** Everything the dispatcher needs, fixed when the server starts. */
@@ -48,27 +49,6 @@ export type DispatchOptions = {
 type Trace = {
   op: string; request: OssRequest | undefined; status: number; code: string | undefined; bytesIn: number; fault: string | undefined; note: RequestLogNote;
 };
-
-function isStsCall(request: OssRequest): boolean {
-  // STS is RPC over GET or POST; any other method on `/` is an OSS request (and gets an OSS error).
-  if (request.bucket !== undefined || request.key || (request.method !== 'GET' && request.method !== 'POST')) return false;
-  return queryValue(request, 'Action') !== undefined ||
-    (request.method === 'POST' && (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'));
-}
-
-async function answerSts(request: OssRequest, res: ServerResponse, deps: DispatchDeps, input: AsyncIterable<Buffer>): Promise<void> {
-  let params: Array<readonly [string, string]> = request.query.map(([name, value]) => [name, value] as const);
-  if (request.method === 'POST') {
-    const body = await readLimited(input, request.headers['content-length'], 64 * 1024,
-      () => errors.invalidArgument('The STS request body is larger than 64 KB.', 'Body', 'too large'));
-    // Form bodies use `+` for spaces (unlike OSS query strings), so URLSearchParams is right here.
-    params = [...params, ...new URLSearchParams(body.toString('utf8'))];
-  }
-  const answer = handleStsRequest({ method: request.method, params, requestId: request.requestId }, deps.sts);
-  const body = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 /** Wraps the body so a `drop` fault destroys the socket after `afterBytes`, and counts bytes. */
 async function* meteredBody(req: IncomingMessage, input: AsyncIterable<Buffer>, trace: Trace, dropAfter: number | undefined): AsyncGenerator<Buffer> {
@@ -220,7 +200,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       res.end();
     } else if (isStsCall(request)) {
       trace.op = 'AssumeRole';
-      await answerSts(request, res, deps, meteredBody(req, input, trace, undefined));
+      await answerSts(request, res, deps.sts, meteredBody(req, input, trace, undefined));
     } else {
       await runOperation(req, res, deps, trace, request, input);
     }

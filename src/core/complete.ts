@@ -10,7 +10,8 @@ import type { CompleteResult, OssClient } from '../oss/client.js';
 import { normalizeEtag } from '../oss/etag.js';
 import type { ObjectAcl, UploadOptions } from '../types.js';
 import { sleep } from '../async/sleep.js';
-import { backoffDelay, equalJitter, type ResolvedRetry } from '../oss/retry.js';
+import type { ResolvedRetry } from '../options.js';
+import { backoffDelay, equalJitter } from '../oss/retry.js';
 
 /** MD5-of-part-MD5s `-N`, hashed off the main thread. */
 export async function expectedMultipartEtag(hasher: Hasher, etags: readonly string[], signal: AbortSignal | undefined): Promise<string> {

@@ -5,10 +5,6 @@
 import { maxPartCount, maxPartSizeBytes, minPartSizeBytes } from '../oss/limits.js';
 import { checkPartSize } from '../options.js';
 
-// The limits and the option check, where the slicer's users and tests have always found them.
-export { maxPartCount, maxPartSizeBytes, minPartSizeBytes } from '../oss/limits.js';
-export { checkPartSize } from '../options.js';
-
 /** Default part size: 8 MiB keeps per-part progress smooth and memory small. */
 export const defaultPartSizeBytes = 8 * 1024 * 1024;
 

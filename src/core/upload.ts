@@ -20,19 +20,18 @@ import { anySignal } from '../async/abort.js';
 import { checkUnchanged, readingFile, watchFile } from './file-read.js';
 import { checkCrc, checkEtag } from './integrity.js';
 import { choosePartSize, type LinkMemory } from './part-size.js';
-import { effectivePartSize, isUsablePartSize, minPartSizeBytes, planParts } from './plan.js';
+import { minPartSizeBytes } from '../oss/limits.js';
+import { effectivePartSize, isUsablePartSize, planParts } from './plan.js';
 import { sendParts } from './send-parts.js';
 import { journalPart, openSession } from './session.js';
 import { createUploadTracker, type UploadTracker } from './upload-progress.js';
-
-/** Settled uploader settings the engine runs with, every default applied (src/options.ts). */
-export type EngineSettings = ResolvedSettings;
 
 /** What the engine needs from the uploader. */
 export type EngineDeps = {
   readonly client: OssClient;
   readonly hasher: () => Hasher;
-  readonly settings: EngineSettings;
+  /** Settled uploader settings, every default applied (src/options.ts). */
+  readonly settings: ResolvedSettings;
   readonly store: CheckpointStore;
   /** The link throughput earlier uploads of this uploader measured (part-size.ts). */
   readonly link: LinkMemory;
@@ -62,7 +61,7 @@ export async function runUpload(engineDeps: EngineDeps, file: Blob, key: string,
   // uploading again is the safe reading of a tie.
   const calledAt = Date.now();
   const auto = settings.partSize === 'auto';
-  const partSize = effectivePartSize(file.size, settings.partSize === 'auto' ? choosePartSize(file.size, deps.link.bytesPerSecond(Date.now())) : settings.partSize);
+  const partSize = effectivePartSize(file.size, auto ? choosePartSize(file.size, deps.link.bytesPerSecond(Date.now())) : settings.partSize);
   const identify = () => fingerprintFile(file, { bucket: deps.bucket, key }, deps.hasher(), signal);
   // A file that changes on disk mid-upload fails every later read: that becomes ResumeMismatchError.
   return readingFile(file, signal, async () => {

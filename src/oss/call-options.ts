@@ -4,7 +4,7 @@
  * (client-objects.ts) both use them without importing each other.
  */
 import { bodySize } from './attempt-fetch.js';
-import type { WriteHeaderOptions } from '../types.js';
+import type { WriteHeaderOptions } from './object-headers.js';
 
 /** `{ signal }`, accepted by every call. */
 export type SignalOption = { readonly signal?: AbortSignal | undefined };

@@ -11,9 +11,16 @@
  * and sends them back alike, and the signers hash exactly those bytes (canonical.ts `wireValue`).
  */
 import { expected } from '../describe.js';
-import type { ContentDisposition, ObjectAcl, ObjectHeaderOptions, ServerSideEncryption, StorageClass, WriteHeaderOptions } from '../types.js';
+import type { ContentDisposition, ObjectAcl, ObjectHeaderOptions, ServerSideEncryption, StorageClass } from '../types.js';
 import { binaryBytes, binaryUtf8, encodeRfc3986 } from './canonical.js';
 import { maxTagCount, maxTagKeyChars, maxTagValueChars } from './limits.js';
+
+/** What a write sets on the object: {@link ObjectHeaderOptions}, Content-Type, metadata, overwrite guard. */
+export type WriteHeaderOptions = { readonly [K in keyof ObjectHeaderOptions]?: ObjectHeaderOptions[K] | undefined } & {
+  readonly contentType?: string | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  readonly forbidOverwrite?: boolean | undefined;
+};
 
 // Keyed by the unions, so the compiler holds each list to its type in both directions.
 const storageClasses: Record<StorageClass, 1> = { Standard: 1, IA: 1, Archive: 1, ColdArchive: 1, DeepColdArchive: 1 };

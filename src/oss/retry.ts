@@ -3,12 +3,8 @@
  * themselves are made by ky for idempotent requests only, so retries live in one layer
  * (docs/architecture.md#layers); Initiate and Complete are never re-sent blindly.
  */
+// The retry options, their defaults and their check live with the other options (src/options.ts).
 import type { ResolvedRetry } from '../options.js';
-
-// The retry options, their defaults and their check live with the other options (src/options.ts);
-// re-exported here, next to the policy that uses them.
-export { normalizeRetry, retryDefaults, type ResolvedRetry } from '../options.js';
-export type { RetryOptions } from '../types.js';
 
 /** HTTP statuses that mean "try again later": timeouts, throttling and server errors. */
 export const retryableStatuses: readonly number[] = [408, 429, 500, 502, 503, 504];

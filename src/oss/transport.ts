@@ -7,7 +7,8 @@
  */
 import ky, { HTTPError, type KyInstance } from 'ky';
 import { isOffline, waitForOnline } from '../async/online.js';
-import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses, type ResolvedRetry } from './retry.js';
+import type { ResolvedRetry } from '../options.js';
+import { credentialErrorCodes, equalJitter, backoffDelay, retryableStatuses } from './retry.js';
 import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.js';
 import { attemptFetch, type AttemptFetch } from './attempt-fetch.js';
 import type { CredentialCache } from './credentials.js';

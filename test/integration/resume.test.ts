@@ -563,10 +563,7 @@ describe('one writer per upload', () => {
     const bytes = testBytes(8 * minPart, 114);
     await ctl.addFaults({ op: 'UploadPart', key, times: 0, action: 'delay', delayMs: 20 });
     const infos: ResumeInfo[] = [];
-    let onStart!: () => void;
-    const holding = new Promise<void>((resolve) => (onStart = resolve));
-    const paused = pauseAfter(uploader, pick(bytes), key, 3, { onStart });
-    await holding;
+    const { done: paused } = await holdingLock((onStart) => pauseAfter(uploader, pick(bytes), key, 3, { onStart }));
     const waiter = uploader.upload(pick(bytes), key, { lock: 'wait', onResume: (i) => infos.push(i) });
     const acked = await paused;
     await waiter;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkPartSize, defaultPartSizeBytes, effectivePartSize, maxPartCount, maxPartSizeBytes, minPartSizeBytes, planParts } from '../../src/core/plan.js';
+import { defaultPartSizeBytes, effectivePartSize, planParts } from '../../src/core/plan.js';
+import { maxPartCount, maxPartSizeBytes, minPartSizeBytes } from '../../src/oss/limits.js';
+import { checkPartSize } from '../../src/options.js';
 
 describe('planParts', () => {
   it('plans no part for 0 bytes and one short part for 1 byte', () => {

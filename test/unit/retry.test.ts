@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, credentialErrorCodes, equalJitter, isRetryableStatus, normalizeRetry, retryDefaults } from '../../src/oss/retry.js';
+import { backoffDelay, credentialErrorCodes, equalJitter, isRetryableStatus } from '../../src/oss/retry.js';
+import { normalizeRetry, retryDefaults } from '../../src/options.js';
 
 describe('retry decisions', () => {
   it.each([408, 429, 500, 502, 503, 504])('retries status %i', (status) => expect(isRetryableStatus(status)).toBe(true));

@@ -3,9 +3,11 @@
  * POP signature 1.0 (HMAC-SHA1) the way `@alicloud/pop-core`'s RPCClient and the STS SDKs sign it.
  * Only the root key may assume a role; the answer and error bodies use real STS field names and codes.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { signaturesMatch } from '../auth/checks.js';
 import { parsePolicy, PolicyGrammarError } from './policy.js';
 import type { PolicyDocument } from './policy.js';
+import { parseTimestamp } from './timestamp.js';
 import { isStsAccessKeyId } from './token.js';
 import type { TokenAuthority } from './token.js';
 
@@ -41,10 +43,6 @@ const defaultDurationSeconds = 3600;
 const maxPolicyChars = 2048;
 const roleArnPattern = /^acs:ram::(\d+):role\/([A-Za-z0-9.-]{1,64})$/;
 const sessionNamePattern = /^[\w.@-]{2,64}$/;
-// ISO 8601 UTC, whole seconds as the API reference shows (`2014-05-26T12:00:00Z`) or with a fraction, as
-// ali-oss's STS client sends `new Date().toISOString()` (`2026-12-04T16:39:35.123Z`). The fraction's
-// upper length real STS takes is unverified; up to nanoseconds is accepted, and only milliseconds count.
-const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** A failure that becomes an STS error body; never leaves this module. */
 class StsFailure extends Error {
@@ -138,7 +136,7 @@ function authenticate(method: string, params: ReadonlyMap<string, string>, deps:
   const provided = required(params, 'Signature');
   const stringToSign = popStringToSign(method, params);
   const expected = createHmac('sha1', `${deps.rootAccessKeySecret}&`).update(stringToSign).digest('base64');
-  if (!constantTimeEqual(provided, expected)) {
+  if (!signaturesMatch(provided, expected)) {
     throw new StsFailure(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
   }
 }
@@ -151,19 +149,6 @@ function checkTimestamp(value: string, now: number): void {
   if (Math.abs(now - time) > maxTimestampSkewMs) {
     throw new StsFailure(400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired; it must be within 15 minutes of ${new Date(now).toISOString()}.`);
   }
-}
-
-/** Epoch milliseconds of a `Timestamp`, or NaN when it is malformed or names an impossible instant (31 Feb, 24:00). */
-function parseTimestamp(value: string): number {
-  const match = timestampPattern.exec(value);
-  if (match === null) return Number.NaN;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
-  const back = new Date(ms);
-  // Date.UTC rolls impossible fields over into the next unit; a round trip catches that.
-  const same = back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day
-    && back.getUTCHours() === hour && back.getUTCMinutes() === minute && back.getUTCSeconds() === second;
-  return same ? ms : Number.NaN;
 }
 
 /**
@@ -186,13 +171,6 @@ function percentEncode(value: string): string {
     // encodeURIComponent throws on lone surrogates, which no client could have signed.
     throw new StsFailure(400, 'InvalidParameter', 'A parameter is not valid UTF-8.', { cause: error });
   }
-}
-
-/** Compares fixed-length digests, so neither the content nor the length of `provided` leaks. */
-function constantTimeEqual(provided: string, expected: string): boolean {
-  const a = createHash('sha256').update(provided).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function assumeRole(params: ReadonlyMap<string, string>, deps: StsDependencies): Record<string, unknown> {
