@@ -6,19 +6,19 @@
  * sees exactly what a non-root developer sees and cannot install anything by accident.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const script = fileURLToPath(new URL('../../scripts/ensure-browsers.sh', import.meta.url));
+const source = fileURLToPath(new URL('../../scripts/ensure-browsers.sh', import.meta.url));
 const nobody = 65_534;
 
 type Run = { code: number | null; stdout: string; stderr: string; ms: number };
 
-/** Runs the script with `env`, killed after 20 s so a hang fails the test instead of stalling it. */
-function runScript(env: Record<string, string>): Promise<Run> {
+/** Runs the script (`script`, a copy `nobody` can read) with `env`, killed after 20 s so a hang fails the test instead of stalling it. */
+function runScript(script: string, env: Record<string, string>): Promise<Run> {
   const root = process.getuid?.() === 0;
   const [command, args] = root
     ? ['/usr/bin/setpriv', ['--reuid', String(nobody), '--regid', String(nobody), '--clear-groups', '/bin/bash', script]]
@@ -39,17 +39,23 @@ describe('scripts/ensure-browsers.sh without the right to install', () => {
   // A PATH holding only what the script needs besides bash's builtins: no sudo, no apt-get, so a
   // developer with password-less sudo running this test does not get packages installed.
   let bin: string;
+  let script: string;
   beforeAll(async () => {
     bin = await mkdtemp(join(tmpdir(), 'ensure-browsers-'));
     await symlink('/usr/bin/uname', join(bin, 'uname'));
-    await chmod(bin, 0o755); // `nobody` must be able to look into it
+    // `nobody` must be able to look into it, and to read the script: the checkout itself may sit in
+    // a directory only root can enter (a CI clone under `mktemp -d`, mode 700).
+    await chmod(bin, 0o755);
+    script = join(bin, 'ensure-browsers.sh');
+    await copyFile(source, script);
+    await chmod(script, 0o644);
   });
   afterAll(async () => {
     await rm(bin, { recursive: true, force: true });
   });
 
   it('stops within seconds: one line per missing package, the apt-get command, exit status 1', async () => {
-    const run = await runScript({
+    const run = await runScript(script, {
       PATH: bin,
       CHROMIUM_PATH: '/nonexistent/chromium',
       FIREFOX_PATH: '/nonexistent/firefox-esr',
@@ -81,7 +87,7 @@ describe('scripts/ensure-browsers.sh without the right to install', () => {
   });
 
   it('names only what is missing', async () => {
-    const run = await runScript({ PATH: bin, CHROMIUM_PATH: '/bin/sh', FIREFOX_PATH: '/nonexistent/firefox-esr', WEBKIT_DRIVER_PATH: '/bin/sh', WEBKIT_BROWSER_PATH: '/bin/sh', XVFB_PATH: '/bin/sh' });
+    const run = await runScript(script, { PATH: bin, CHROMIUM_PATH: '/bin/sh', FIREFOX_PATH: '/nonexistent/firefox-esr', WEBKIT_DRIVER_PATH: '/bin/sh', WEBKIT_BROWSER_PATH: '/bin/sh', XVFB_PATH: '/bin/sh' });
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
