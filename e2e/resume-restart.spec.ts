@@ -106,14 +106,15 @@ test.describe('resume after a browser restart (persistent profile, stored file h
       expect(out.result.key).toBe(key);
       expect(await ui2.listPending()).toEqual([]);
 
-      // The log: after the restart only the missing parts went out, once each; at most one repeat per lane overall.
+      // The log: after the restart only the missing parts went out, once each; repeats only of parts in
+      // flight at the close, at most 2 × concurrency (a part whose body is out hands its lane on).
       const entries = await control.log(logStart);
       const afterRestart = uploadParts(entries.slice(split - logStart), record!.uploadId);
       expect(afterRestart.map((e) => [e.partNumber, e.status]).sort(([x], [y]) => x! - y!)).toEqual(missing.map((n) => [n, 200]));
       const acknowledged = acknowledgedCounts(entries, record!.uploadId);
       expect([...acknowledged.keys()].sort((x, y) => x - y)).toEqual(range(1, totalParts));
       const repeated = [...acknowledged].filter(([, count]) => count > 1).map(([n]) => n);
-      expect(repeated.length).toBeLessThanOrEqual(concurrency);
+      expect(repeated.length).toBeLessThanOrEqual(2 * concurrency);
       for (const n of repeated) expect(journalled.has(n)).toBe(false);
       expect(entries.filter((e) => e.key === key && e.op === 'InitiateMultipartUpload')).toHaveLength(1);
       expect(await oss.objectMd5(key)).toMatchObject({ size: file.size, md5: file.md5Hex() });
