@@ -20,7 +20,7 @@ import { probeScript, type ProbeReport } from '../support/main-thread-probe.js';
 import type { E2eOss } from '../support/oss.js';
 import { acknowledgedCounts, aliOss, uploadParts, type OssControl, type RequestLogEntry } from '../support/oss-control.js';
 import type { PageServer } from '../support/pages.js';
-import { baseConfig, bucket, MiB, range, region, unquote } from '../support/resume-page.js';
+import { baseConfig, bucket, maxInFlight, MiB, range, region, unquote } from '../support/resume-page.js';
 import { createTestFile, type TestFile } from '../support/test-file.js';
 import { waitForFunction, type EngineFactory, type EnginePage, type EngineSession } from './driver.js';
 
@@ -379,10 +379,9 @@ const reloadRepick: Scenario = {
       const journalled = new Set(record.partNumbers);
       for (const part of before.parts) assert.ok(journalled.has(part.partNumber), `part ${part.partNumber} acknowledged before the reload is journalled`);
       assert.ok(journalled.size >= 4 && journalled.size < totalParts, `journalled ${journalled.size} of ${totalParts}`);
-      // Requests cut by the reload land in the log after their delay; wait so the split is clean. Up to
-      // 2 × concurrency can be in flight: a part whose body is out hands its lane on (docs/architecture.md).
+      // Requests cut by the reload land in the log after their delay; wait so the split is clean.
       const firstSent = uploadParts(await ctx.control.log(logStart), record.uploadId).length;
-      await settleLog(ctx, logStart, record.uploadId, firstSent + 2 * concurrency, delayMs + 1_500);
+      await settleLog(ctx, logStart, record.uploadId, firstSent + maxInFlight(concurrency), delayMs + 1_500);
       const split = await ctx.control.mark();
 
       await ui.configure(baseConfig(ctx.oss, { partSize, concurrency }));

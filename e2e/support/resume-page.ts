@@ -114,6 +114,14 @@ export function expectDone(snapshot: RunSnapshot): RunSnapshot & { result: NonNu
   return snapshot as RunSnapshot & { result: NonNullable<RunSnapshot['result']> };
 }
 
+/**
+ * The most UploadParts a browser upload with `concurrency` lanes has in flight: `concurrency` sending,
+ * and as many more whose bodies are out and which await their answers (a sent part hands its lane
+ * on; docs/architecture.md). A reload, a close or going offline can repeat at most that many. Loopback
+ * socket buffers take a whole test part while a delay fault holds the answer, so tests reach it.
+ */
+export const maxInFlight = (concurrency: number): number => 2 * concurrency;
+
 export const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 export const unquote = (etag: string | undefined): string => (etag ?? '').replace(/^"|"$/g, '').toUpperCase();
