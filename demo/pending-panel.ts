@@ -4,7 +4,7 @@
  * the file again and it is uploaded with `upload(file, key)`, which resumes when its fingerprint
  * matches. Discard aborts the upload on the server and forgets it.
  */
-import { createIndexedDbStore, type PendingUpload } from '../src/index.js';
+import { createIndexedDbStore, discardPending, listPending, type PendingUpload } from '../src/index.js';
 import type { Announcer } from './announcer.js';
 import { button, el } from './dom.js';
 import { pickFiles, takeInputFiles, type PickedFile } from './file-sources.js';
@@ -60,7 +60,7 @@ export function createPendingPanel(deps: PendingPanelDeps): { refresh(): Promise
 
   const discard = async (pending: PendingUpload) => {
     try {
-      await deps.host.run((uploader) => uploader.discard(pending.id));
+      await deps.host.run((uploader) => discardPending(uploader, pending.id));
       deps.announce.say(`${pending.fileName} discarded.`);
     } catch (error) {
       say(pending.id, errorContent(describeError(error)));
@@ -100,7 +100,7 @@ export function createPendingPanel(deps: PendingPanelDeps): { refresh(): Promise
 
   const refresh = coalesce(async () => {
     try {
-      const pending = (await deps.host.current().listPending()).filter((p) => !deps.queue.holds(p));
+      const pending = (await listPending(deps.host.current())).filter((p) => !deps.queue.holds(p));
       syncList(deps.list, pending, (p) => `${p.id}:${p.hasFileHandle}`, create, update);
       for (const id of notices.keys()) if (!pending.some((p) => p.id === id)) notices.delete(id);
       deps.status.textContent = '';

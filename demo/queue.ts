@@ -4,7 +4,7 @@
  * SDK again, which continues with the parts the server lacks; Cancel pauses and hands the upload
  * to the "Resumable uploads" panel; Discard also aborts it on the server.
  */
-import type { PendingUpload, ResumeInfo, Uploader, UploadOptions, UploadResult } from '../src/index.js';
+import { discardPending, listPending, resumePending, type PendingUpload, type ResumeInfo, type Uploader, type UploadOptions, type UploadResult } from '../src/index.js';
 import type { Announcer } from './announcer.js';
 import type { PickedFile } from './file-sources.js';
 import { describeError, formatBytes } from './format.js';
@@ -67,7 +67,7 @@ export function resumeWords(info: ResumeInfo): string {
 }
 
 function begin(uploader: Uploader, origin: UploadOrigin, key: string, options: UploadOptions): Promise<UploadResult> {
-  if (origin.kind === 'pending') return uploader.resume(origin.id, options);
+  if (origin.kind === 'pending') return resumePending(uploader, origin.id, options);
   return uploader.upload(origin.picked.handle ?? origin.picked.file, key, options);
 }
 
@@ -162,8 +162,8 @@ export function createQueue(deps: QueueDeps): Queue {
       try {
         await deps.host.run(async (uploader) => {
           const id = entry.origin.kind === 'pending' ? entry.origin.id
-            : (await uploader.listPending()).find((p) => p.key === entry.key && p.fileName === entry.name && p.fileSize === entry.size)?.id;
-          if (id !== undefined) await uploader.discard(id);
+            : (await listPending(uploader)).find((p) => p.key === entry.key && p.fileName === entry.name && p.fileSize === entry.size)?.id;
+          if (id !== undefined) await discardPending(uploader, id);
         });
       } catch (error) {
         setState(entry, 'failed');

@@ -3,7 +3,7 @@
  * credentials from `POST /api/sts`. Changing the settings builds a new uploader for new uploads;
  * the old one finishes what it runs and then stops its hashing workers.
  */
-import { createUploader, type CredentialsInput, type Uploader } from '../src/index.js';
+import { crc64, createUploader, signerV1, signerV4, type CredentialsInput, type Uploader } from '../src/index.js';
 import type { DemoSettings } from './settings.js';
 
 /** Where the page uploads, as `GET /api/config` tells it. */
@@ -48,7 +48,7 @@ export function createUploaderHost(config: DemoConfig, settings: DemoSettings): 
     endpoint: config.endpoint, bucket: config.bucket, region: config.region, pathStyle: config.pathStyle,
     // The backend mints STS credentials limited to the upload prefix; the SDK asks again before they expire.
     credentials: async ({ signal }) => (await fetchJson('/api/sts', { method: 'POST', signal: signal ?? null })) as CredentialsInput,
-    signatureVersion: s.signatureVersion, partSize: s.partSize, concurrency: s.concurrency, contentMd5: s.contentMd5, crc64: s.crc64,
+    signer: s.signatureVersion === 'v1' ? signerV1 : signerV4, partSize: s.partSize, concurrency: s.concurrency, contentMd5: s.contentMd5, crc64: s.crc64 && crc64,
   });
   let uploader = build(settings);
   const running = new Map<Uploader, number>();

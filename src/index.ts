@@ -2,8 +2,13 @@
  * oss-resumable: resumable multipart uploads from the browser to Alibaba Cloud OSS.
  */
 export { createUploader, type Uploader } from './create-uploader.js';
+export { copyObject } from './copy-object.js';
+export { discardPending, listPending, resumeAllPending, resumePending, sweepPending, type ResumeOutcome } from './pending.js';
 export { uploaderDefaults } from './options.js';
 export { createOssClient } from './oss/client.js';
+export { signerV4 } from './oss/signing-v4.js';
+export { signerV1 } from './oss/signing-v1.js';
+export type { OssSigner, SignableRequest, SignContext, QueryEntry } from './oss/signing-types.js';
 export type { OssClient, CompleteResult, CopySource, PartReference } from './oss/client.js';
 export type { BodyProgressOption, RequestProgress, SignalOption, WriteOptions } from './oss/call-options.js';
 export type { ObjectInfo, PutObjectResult } from './oss/client-objects.js';
@@ -17,6 +22,7 @@ export {
 export type { PendingUpload, SweepResult } from './core/pending.js';
 export { createMemoryStore, type CheckpointStore } from './persistence/store.js';
 export { createHasher } from './hashing/hash-pool.js';
+export { crc64, type Crc64Check } from './hashing/crc64-combine.js';
 export type { Hasher, HasherOptions, PartDigest } from './hashing/hasher.js';
 export { createIndexedDbStore } from './persistence/idb-store.js';
 export type { JournalPart, UploadRecord } from './persistence/record.js';

@@ -13,10 +13,13 @@
  * test/unit/option-defaults.test.ts holds the two to each other.
  */
 import { describeValue, expected } from './describe.js';
+import type { Crc64Check } from './hashing/crc64-combine.js';
 import type { HasherOptions } from './hashing/hasher.js';
 import type { CredentialsSource } from './oss/credentials.js';
 import { maxKeyBytes, maxPartSizeBytes, minPartSizeBytes } from './oss/limits.js';
 import { loneSurrogate, objectHeaders } from './oss/object-headers.js';
+import { signerV4 } from './oss/signing-v4.js';
+import type { OssSigner } from './oss/signing-types.js';
 import { normalizeRegion, parseEndpoint, type Endpoint } from './oss/url.js';
 import { defaultStore } from './persistence/idb-store.js';
 import type { CheckpointStore } from './persistence/store.js';
@@ -42,7 +45,7 @@ export const retryDefaults: ResolvedRetry = { limit: 8, baseDelayMs: 300, maxDel
  * file); the default of `workers` is the hashing pool's own (src/hashing/hash-pool.ts).
  */
 export const uploaderDefaults = {
-  pathStyle: false, signatureVersion: 'v4', retry: retryDefaults, stallTimeout: 30_000,
+  pathStyle: false, signer: signerV4, retry: retryDefaults, stallTimeout: 30_000,
   partSize: 'auto', concurrency: 4, adaptiveConcurrency: true, contentMd5: true, crc64: false, verifyResumedParts: true,
 } as const satisfies Partial<UploaderOptions>;
 
@@ -79,7 +82,7 @@ export type ResolvedConnection = {
   readonly bucket: string;
   /** Without the `oss-` prefix. */
   readonly region: string;
-  readonly signatureVersion: 'v4' | 'v1';
+  readonly signer: OssSigner;
   readonly credentials: CredentialsSource;
   readonly retry: ResolvedRetry;
   readonly stallTimeoutMs: number;
@@ -104,21 +107,23 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   const { endpoint, bucket, region, credentials } = options;
   // `??`, not destructuring defaults: an option given as null takes its default too.
   const pathStyle = options.pathStyle ?? uploaderDefaults.pathStyle;
-  const signatureVersion = options.signatureVersion ?? uploaderDefaults.signatureVersion;
+  const signer = options.signer ?? uploaderDefaults.signer;
   const stallTimeout = options.stallTimeout ?? uploaderDefaults.stallTimeout;
   // 0.2.0 replaced the whole-attempt `timeout` with `stallTimeout`; a silently ignored option would
   // bring back the very cut-offs it caused on slow links.
   if ('timeout' in options) throw new TypeError('The `timeout` option was replaced by `stallTimeout` (ms without any byte moving; see the CHANGELOG for 0.2.0)');
+  // 0.2.0 made V1 an import so that apps on V4 do not ship it; a string would be silently V4.
+  if ('signatureVersion' in options) throw new TypeError("`signatureVersion` was replaced by `signer` (V4 by default; V1: import { signerV1 } from 'oss-resumable')");
   if (typeof endpoint !== 'string') throw new TypeError(expected('endpoint', 'a string', endpoint));
   if (typeof bucket !== 'string' || !bucketPattern.test(bucket)) throw new TypeError(expected('bucket', 'a bucket name (3–63 of a-z, 0-9, -)', bucket));
   checkBoolean(pathStyle, 'pathStyle');
-  if (signatureVersion !== 'v4' && signatureVersion !== 'v1') throw new TypeError(expected('signatureVersion', "'v4' or 'v1'", signatureVersion));
+  if (typeof signer?.sign !== 'function' || typeof signer.presign !== 'function') throw new TypeError(expected('signer', 'signerV4 or signerV1', signer));
   checkInteger(stallTimeout, 'stallTimeout', 1000, 3_600_000, 'an integer within 1000..3600000 (ms)');
   if (credentials === null || (typeof credentials !== 'object' && typeof credentials !== 'function')) {
     throw new TypeError(expected('credentials', 'an object or a function', credentials));
   }
   return {
-    endpoint: parseEndpoint(endpoint, pathStyle), bucket, region: normalizeRegion(region), signatureVersion, credentials,
+    endpoint: parseEndpoint(endpoint, pathStyle), bucket, region: normalizeRegion(region), signer, credentials,
     retry: normalizeRetry(options.retry), stallTimeoutMs: stallTimeout,
   };
 }
@@ -131,7 +136,7 @@ export type ResolvedSettings = {
   readonly concurrency: number;
   readonly adaptiveConcurrency: boolean;
   readonly contentMd5: boolean;
-  readonly crc64: boolean;
+  readonly crc64: Crc64Check | false;
   /** `'partSize'`: the part size chosen for each file (the documented default). */
   readonly multipartThreshold: number | 'partSize';
   readonly retry: ResolvedRetry;
@@ -168,7 +173,10 @@ export function resolveUploaderOptions(options: UploaderOptions): ResolvedUpload
   checkInteger(concurrency, 'concurrency', 1, 64);
   checkBoolean(adaptiveConcurrency, 'adaptiveConcurrency');
   checkBoolean(contentMd5, 'contentMd5');
-  checkBoolean(crc64, 'crc64');
+  if (crc64 !== false && typeof (crc64 as Partial<Crc64Check> | null)?.combine !== 'function') {
+    // `true` was the 0.1 form: name the import that replaced it rather than a bare type error.
+    throw new TypeError(expected('crc64', "false or the `crc64` export (import { crc64 } from 'oss-resumable')", crc64));
+  }
   if (multipartThreshold !== undefined) checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
   if (workers !== undefined) checkInteger(workers, 'workers', 1, 32);
   checkBoolean(verifyResumedParts, 'verifyResumedParts');

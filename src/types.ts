@@ -3,7 +3,9 @@
  * src/options.ts and applied there, where the options are resolved. What the callbacks report is in
  * src/report-types.ts.
  */
+import type { Crc64Check } from './hashing/crc64-combine.js';
 import type { CredentialsSource } from './oss/credentials.js';
+import type { OssSigner } from './oss/signing-types.js';
 import type { CheckpointStore } from './persistence/store.js';
 import type { JournalErrorListener } from './persistence/tolerant-store.js';
 import type { CompletedPart, PartUpdate, ResumeInfo, UploadProgress } from './report-types.js';
@@ -46,8 +48,13 @@ export type ConnectionOptions = {
    * Never ship a RAM user's long-term keys to a browser.
    */
   readonly credentials: CredentialsSource;
-  /** Signature scheme. @default 'v4' */
-  readonly signatureVersion?: 'v4' | 'v1';
+  /**
+   * Signature scheme: `signerV4` or `signerV1`, imported from the package. V1 is an import rather
+   * than a string so that apps on V4 do not ship its code. (`signatureVersion` of 0.1 throws a
+   * TypeError that says so.)
+   * @default signerV4
+   */
+  readonly signer?: OssSigner;
   /**
    * Retries of idempotent requests (UploadPart, ListParts, Abort, Head, Get) on network errors,
    * timeouts, 408, 429 and 5xx, with exponential backoff and equal jitter (each wait ½–1× of the backoff). A number sets `limit`.
@@ -96,11 +103,14 @@ export type UploaderOptions = ConnectionOptions & {
   /** Send Content-MD5 with every part (hashed in Web Workers), so corruption on the way is refused. @default true */
   readonly contentMd5?: boolean;
   /**
-   * Compute CRC-64 of every part (same worker pass) and check the object's combined CRC against
-   * `x-oss-hash-crc64ecma` after Complete. Needs that header in the bucket's CORS ExposeHeaders.
+   * CRC-64 checking: pass the `crc64` export (`import { crc64 } from 'oss-resumable'`). Every
+   * part's CRC-64 is computed in the same worker pass as its MD5 and checked against the part's
+   * `x-oss-hash-crc64ecma`, and the combined CRC against the object's after Complete. Needs that
+   * header in the bucket's CORS ExposeHeaders. An import rather than `true` (the 0.1 form, now a
+   * TypeError) so that apps without it do not ship the combining code.
    * @default false
    */
-  readonly crc64?: boolean;
+  readonly crc64?: Crc64Check | false;
   /** Files up to this size go through one PutObject instead of a multipart upload. @default the part size chosen for the file */
   readonly multipartThreshold?: number;
   /** Hashing workers; browsers only (Node hashes inline). @default clamp(navigator.hardwareConcurrency − 1, 1, 4) */

@@ -9,7 +9,7 @@ import { runConcurrently } from '../async/run-concurrently.js';
 import { effectivePartSize, planParts } from './plan.js';
 import { createUploadTracker } from './upload-progress.js';
 
-/** Options of `uploader.copy()`. */
+/** Options of `copyObject()`. */
 export type CopyOptions = {
   /** Aborting stops the copy and rejects with `signal.reason`; the multipart upload is aborted on the server. */
   readonly signal?: AbortSignal;

@@ -4,7 +4,7 @@
  * failed check throws {@link OssIntegrityError} carrying both values, so a support ticket can quote them.
  */
 import { OssIntegrityError, type OssOperation } from '../errors.js';
-import { formatCrc64 } from '../hashing/crc64-combine.js';
+import { formatCrc64 } from '../hashing/crc64-text.js';
 import { etagMatchesMd5 } from '../oss/etag.js';
 
 /** Where a checked value came from: the request and, for UploadPart, its part. */

@@ -4,7 +4,6 @@
  * marker). Coordinates and delegates: the session, the part sender, Complete and the progress
  * tracker live in their own modules.
  */
-import { crc64Combine } from '../hashing/crc64-combine.js';
 import type { Hasher } from '../hashing/hasher.js';
 import { OssServiceError } from '../errors.js';
 import type { OssClient } from '../oss/client.js';
@@ -128,7 +127,7 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     // Ends the sending at once when WebKit shows the file changed (it would let the requests hang).
     const watch = watchFile(file);
     await sendParts({
-      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: { md5: settings.contentMd5, crc64: settings.crc64 },
+      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: { md5: settings.contentMd5, crc64: settings.crc64 !== false },
       concurrency: settings.concurrency, lanes: tracker.lanes, board: tracker.board,
       acknowledged: async (part, done) => {
         // Never rejects: the tolerant store reports a failed write (the server has the part; only
@@ -145,7 +144,8 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
     const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, { ...options, acl: options.acl ?? session.acl });
     if (settings.crc64) {
-      const combined = plan.reduce((acc, p) => crc64Combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
+      const { combine } = settings.crc64;
+      const combined = plan.reduce((acc, p) => combine(acc, session.done.get(p.partNumber)!.crc64 ?? 0n, p.size), 0n);
       checkCrc({ operation: 'CompleteMultipartUpload' }, combined, completed.crc64, true);
     }
     const result: UploadResult = {
@@ -182,7 +182,7 @@ async function stillStored(deps: EngineDeps, result: UploadResult, signal: Abort
 /** Files up to the threshold: one PutObject with Content-MD5 (nothing to journal). */
 async function putWhole(deps: EngineDeps, file: Blob, key: string, options: ResolvedUploadOptions): Promise<UploadResult> {
   const { settings } = deps;
-  const what = { md5: settings.contentMd5, crc64: settings.crc64 };
+  const what = { md5: settings.contentMd5, crc64: settings.crc64 !== false };
   const tracker = createUploadTracker({ sizes: [file.size], totalBytes: file.size, listeners: options, lanes: { max: 1, adaptive: false } });
   const { board } = tracker;
   try {
@@ -200,7 +200,7 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Reso
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
     });
     checkEtag({ operation: 'PutObject' }, digest.md5Hex, put.etag);
-    checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, settings.crc64);
+    checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, settings.crc64 !== false);
     board.done(1);
     tracker.report('done', true);
     return { key, etag: put.etag, size: file.size, requestId: put.requestId, ...(put.crc64 ? { crc64: put.crc64 } : {}), ...('callbackResult' in put ? { callbackResult: put.callbackResult } : {}) };

@@ -1,27 +1,19 @@
 /**
- * CRC-64/XZ values as OSS reports them (docs/protocol.md §6): combining part CRCs into the object's,
- * formatting and parsing the decimal text. The hasher itself is in crc64.ts and runs in the hash
- * worker; this is the part the main thread needs.
+ * Combining CRC-64/XZ values of parts into the object's, as OSS reports it after Complete
+ * (docs/protocol.md §6). The hasher itself is in crc64.ts and runs in the hash worker, and the
+ * decimal text is read and written by crc64-text.ts; this module is what the opt-in `crc64` option
+ * brings to the page (docs/architecture.md#opt-in-features).
  */
+import { assertUint64 } from './crc64-text.js';
 
 // Reflected ECMA-182 polynomial 0xC96C5795D7870F42, split into halves (also in crc64.ts, see there).
 const polyHi = 0xc96c5795;
 const polyLo = 0xd7870f42;
 
-const maxUint64 = (1n << 64n) - 1n;
-
 function toBigInt(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-function assertUint64(name: string, value: bigint): void {
-  if (typeof value !== 'bigint') {
-    throw new TypeError(`Expected \`${name}\` to be a bigint, got \`${String(value)}\` (${typeof value})`);
-  }
-  if (value < 0n || value > maxUint64) {
-    throw new RangeError(`Expected \`${name}\` to be an unsigned 64-bit bigint, got \`${value}\``);
-  }
-}
 
 // GF(2) polynomial arithmetic modulo the CRC polynomial, zlib ≥ 1.2.12 style (crc32.c `multmodp`,
 // `x2nmodp`, `crc32_combine_op`). Reflected: the most significant bit is x^0. Results go through a
@@ -122,29 +114,16 @@ export function crc64Combine(a: bigint, b: bigint, lengthB: number): bigint {
   return toBigInt(product[0]!, product[1]!) ^ b;
 }
 
-/**
- * Formats a CRC-64 as OSS prints it in `x-oss-hash-crc64ecma` and `<HashCrc64ecma>`: unsigned decimal.
- *
- * @example
- * ```ts
- * formatCrc64(0x995dc9bbdf1939fan); // '11051210869376104954'
- * ```
- */
-export function formatCrc64(value: bigint): string {
-  assertUint64('value', value);
-  return value.toString(10);
-}
+/** What the `crc64` option takes: the combining step, the one part of CRC-64 checking the page runs. */
+export type Crc64Check = {
+  /** CRC of `A‖B` from `crc(A)`, `crc(B)` and B's length in bytes. */
+  readonly combine: (a: bigint, b: bigint, lengthB: number) => bigint;
+};
 
 /**
- * Parses an OSS CRC-64 header or XML value. Strict on purpose: `BigInt()` alone would also accept
- * whitespace, hex and empty strings, which would turn a garbled header into a silent mismatch.
- *
- * @throws SyntaxError when `text` is not an unsigned decimal 64-bit integer.
+ * CRC-64 checking, opt-in: `createUploader({ …, crc64 })`. Every part's CRC-64 is computed in the
+ * same worker pass as its MD5 and checked against the part's `x-oss-hash-crc64ecma`, and the
+ * combined CRC against the object's after Complete. An import rather than `true`, so that apps
+ * without it do not ship the combining code (docs/architecture.md#opt-in-features).
  */
-export function parseCrc64(text: string): bigint {
-  const value = /^\d{1,20}$/.test(text) ? BigInt(text) : -1n;
-  if (value < 0n || value > maxUint64) {
-    throw new SyntaxError(`Expected a CRC-64 as unsigned decimal text, got \`${text}\``);
-  }
-  return value;
-}
+export const crc64: Crc64Check = { combine: crc64Combine };

@@ -7,7 +7,7 @@ import { HashingError } from '../errors.js';
 import { expected } from '../describe.js';
 import type { HashRequest, HashResponse, HashResult } from './hash-worker.js';
 import type { Hasher, HasherOptions } from './hasher.js';
-import { parseCrc64 } from './crc64-combine.js';
+import { parseCrc64 } from './crc64-text.js';
 import { workerSource } from './worker-source.generated.js';
 
 export type { Hasher, HasherOptions, PartDigest } from './hasher.js';

@@ -1,5 +1,5 @@
 /**
- * The canonical forms that both signers (V1 in signing.ts, V4 in signing-v4.ts) and the URL builder
+ * The canonical forms that both signers (V1 in signing-v1.ts, V4 in signing-v4.ts) and the URL builder
  * (url.ts) must agree on byte for byte (docs/protocol.md §3): header values as the bytes on the
  * wire, RFC 3986 percent-encoding, the resource path, lower-case header names and the sort order of
  * signed pairs. One module, so that neither signer borrows from the other.
@@ -96,4 +96,12 @@ export function lowerCaseNames(headers: Readonly<Record<string, string>>): Recor
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) result[name.toLowerCase()] = value;
   return result;
+}
+
+/** Throws RangeError unless `expiresSeconds`, the lifetime of a presigned URL, is an integer within 1..`max`. */
+export function checkExpiresSeconds(expiresSeconds: number, max: number): void {
+  if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > max) {
+    const got = `\`${String(expiresSeconds)}\` (${typeof expiresSeconds})`;
+    throw new RangeError(`Expected \`expiresSeconds\` to be an integer between 1 and ${max}, got ${got}`);
+  }
 }

@@ -20,12 +20,32 @@ export type SignableRequest = {
   readonly headers: Readonly<Record<string, string>>;
 };
 
-/** Which signature scheme, with what keys, at what time. */
+/** With what keys, at what time. */
 export type SignContext = {
-  readonly version: 'v1' | 'v4';
   readonly credentials: Credentials;
   /** Standard region id without the `oss-` prefix, e.g. `cn-hangzhou` (V4 scope). */
   readonly region: string;
   /** Request time (already corrected for clock skew). */
   readonly now: Date;
+};
+
+/**
+ * A signature scheme, passed as the `signer` connection option: {@link signerV4} (the default) or
+ * {@link signerV1}, both exported by the package. A scheme is an import, not a string, so an app
+ * that never names V1 does not ship its code (docs/architecture.md#opt-in-features).
+ */
+export type OssSigner = {
+  /** The scheme's name, for messages and logs. */
+  readonly version: 'v1' | 'v4';
+  /**
+   * Headers to ADD to a header-signed request: `x-oss-date`, `x-oss-security-token` for STS
+   * credentials, V4's `x-oss-content-sha256`, and `authorization` (docs/protocol.md §3.1, §3.3).
+   */
+  sign(request: SignableRequest, context: SignContext): Promise<Record<string, string>>;
+  /**
+   * The full query of a presigned URL: the request's own query, then the authentication
+   * parameters (docs/protocol.md §3.2, §3.4).
+   * @throws RangeError when `expiresSeconds` is not an integer ≥ 1 (V4: also ≤ 604800).
+   */
+  presign(request: SignableRequest, context: SignContext, expiresSeconds: number): Promise<QueryEntry[]>;
 };

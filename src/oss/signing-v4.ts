@@ -1,10 +1,10 @@
 /**
  * OSS Signature V4 (`OSS4-HMAC-SHA256`) for header-signed requests and presigned URLs
  * (docs/protocol.md §3.3, §3.4), on WebCrypto and TextEncoder only so that the same code runs in
- * browsers and in Node ≥ 20. The public entry points live in `signing.ts`.
+ * browsers and in Node ≥ 20. {@link signerV4} is the default `signer`.
  */
-import { binaryBytes, comparePairs, encodeRfc3986, lowerCaseNames, resourcePath, trimmedWireValue } from './canonical.js';
-import type { QueryEntry, SignableRequest, SignContext } from './signing-types.js';
+import { binaryBytes, checkExpiresSeconds, comparePairs, encodeRfc3986, lowerCaseNames, resourcePath, trimmedWireValue } from './canonical.js';
+import type { OssSigner, QueryEntry, SignableRequest, SignContext } from './signing-types.js';
 
 const algorithm = 'OSS4-HMAC-SHA256';
 const unsignedPayload = 'UNSIGNED-PAYLOAD';
@@ -12,6 +12,8 @@ const scopeTerminator = 'aliyun_v4_request';
 const ossHeaderPrefix = 'x-oss-';
 /** Enough for several regions × a day boundary × a credential rotation; FIFO eviction is fine here. */
 const maxCachedSigningKeys = 16;
+/** Upper bound of `x-oss-expires` for V4 presigned URLs: 7 days (§3.4). */
+const maxV4ExpiresSeconds = 604_800;
 
 const textEncoder = new TextEncoder();
 const signingKeys = new Map<string, Promise<CryptoKey>>();
@@ -67,7 +69,7 @@ export function canonicalRequestV4(
  * present), `x-oss-security-token` (STS) and `authorization`.
  *
  * @param additionalHeaders - Extra non-`x-oss-*` header names to sign (§3.3 item 5). Browsers
- * cannot sign `host`, so the public `signRequest` passes none; exposed here for the SDK vectors.
+ * cannot sign `host`, so {@link signerV4} passes none; exposed here for the SDK vectors.
  */
 export async function signHeadersV4(
   request: SignableRequest,
@@ -120,6 +122,22 @@ export async function presignQueryV4(
   query.push(['x-oss-signature', signature]);
   return query;
 }
+
+/**
+ * OSS Signature V4 (`OSS4-HMAC-SHA256`), the default `signer`: header signing adds `x-oss-date`
+ * (`20221228T102741Z`), `x-oss-content-sha256: UNSIGNED-PAYLOAD` unless the request has one,
+ * `x-oss-security-token` for STS credentials and `authorization`; presigned URLs last at most
+ * 604800 s (7 days).
+ */
+export const signerV4: OssSigner = {
+  version: 'v4',
+  sign: (request, context) => signHeadersV4(request, context),
+  // async, so a bad expiry rejects the promise rather than throwing at the call.
+  async presign(request, context, expiresSeconds) {
+    checkExpiresSeconds(expiresSeconds, maxV4ExpiresSeconds);
+    return presignQueryV4(request, context, expiresSeconds);
+  },
+};
 
 async function signatureV4(
   context: SignContext,

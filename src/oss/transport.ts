@@ -13,8 +13,7 @@ import { OssNetworkError, OssServiceError, type OssOperation } from '../errors.j
 import { attemptFetch, type AttemptFetch } from './attempt-fetch.js';
 import type { CredentialCache } from './credentials.js';
 import type { Credentials } from './credentials-types.js';
-import { presignUrlQuery, signRequest } from './signing.js';
-import type { QueryEntry, SignableRequest } from './signing-types.js';
+import type { OssSigner, QueryEntry, SignableRequest } from './signing-types.js';
 import { createThroughputMemory, formatSeconds, StallError } from './stall.js';
 import { buildUrl, type Endpoint } from './url.js';
 import { parseError } from './xml.js';
@@ -24,7 +23,7 @@ export type TransportConfig = {
   readonly endpoint: Endpoint;
   readonly bucket: string;
   readonly region: string;
-  readonly signatureVersion: 'v1' | 'v4';
+  readonly signer: OssSigner;
   readonly credentials: CredentialCache;
   readonly retry: ResolvedRetry;
   /** An attempt with no byte moving for this long is given up and retried (stall.ts). */
@@ -153,9 +152,7 @@ export function createTransport(config: TransportConfig): Transport {
         beforeRequest: [async (request) => {
           const credentials = await config.credentials.get(spec.signal);
           used.credentials = credentials;
-          const added = await signRequest(signable(spec, lowerHeaders(request.headers)), {
-            version: config.signatureVersion, credentials, region: config.region, now: now(),
-          });
+          const added = await config.signer.sign(signable(spec, lowerHeaders(request.headers)), { credentials, region: config.region, now: now() });
           for (const [name, value] of Object.entries(added)) request.headers.set(name, value);
         }],
       },
@@ -201,9 +198,9 @@ export function createTransport(config: TransportConfig): Transport {
     const bucket = spec.bucket ?? config.bucket;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
-    const query = await presignUrlQuery({ method: spec.method, bucket, key: spec.key, query: spec.query ?? [], headers }, {
-      version: config.signatureVersion, credentials: await config.credentials.get(), region: config.region, now: now(), expiresSeconds,
-    });
+    const query = await config.signer.presign({ method: spec.method, bucket, key: spec.key, query: spec.query ?? [], headers }, {
+      credentials: await config.credentials.get(), region: config.region, now: now(),
+    }, expiresSeconds);
     return buildUrl(config.endpoint, bucket, spec.key, query);
   };
 

@@ -4,7 +4,7 @@
  * Complete settled by asking the server. The request log proves what was sent and how often.
  */
 import { describe, expect, it } from 'vitest';
-import { OssError, OssNetworkError, OssServiceError, type CompletedPart, type UploadPhase, type UploadProgress } from '../../src/index.js';
+import { copyObject, OssError, OssNetworkError, OssServiceError, type CompletedPart, type UploadPhase, type UploadProgress } from '../../src/index.js';
 import { aliFor, control, md5, minPart, rejectionOf, useFaultServer, storedMd5, testBytes, uniqueKey, uploaderFor, type LogEntry, type TestServer } from './setup.js';
 
 let server: TestServer;
@@ -152,7 +152,7 @@ describe('retries of the other idempotent calls', () => {
     const bytes = testBytes(3 * minPart, 16);
     await uploader.client.putObject(source, bytes);
     await ctl.addFaults({ op: 'UploadPartCopy', key: target, partNumber: 2, action: 'error', status: 503 });
-    await uploader.copy(source, target);
+    await copyObject(uploader, source, target);
     expect(await storedMd5(server, target)).toBe(md5(bytes));
     expect((await ctl.log(target)).filter((e) => e.op === 'UploadPartCopy' && e.partNumber === 2).map((e) => e.status)).toEqual([503, 200]);
   });

@@ -15,7 +15,7 @@ import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
+import { copyObject, discardPending, listPending, resumeAllPending, resumePending,
   createMemoryStore, OssError, OssServiceError, ResumeMismatchError, type CheckpointStore, type OssClient, type UploadOptions,
 } from '../../src/index.js';
 import {
@@ -145,7 +145,7 @@ describe('accepted object keys', () => {
       onPartComplete: (part) => { if (part.partNumber === 2) controller.abort(new Error('pause')); },
     }));
     expect((paused as Error).message).toBe('pause');
-    const [pending] = await uploader.listPending();
+    const [pending] = await listPending(uploader);
     expect(pending?.key).toBe(key);
     const onServer = await uploader.client.listMultipartUploads({ prefix: 'paused/' });
     expect(onServer.uploads.map((u) => [u.key, u.uploadId])).toEqual([[key, pending!.uploadId]]);
@@ -195,8 +195,8 @@ describe('rejected object keys', () => {
     const blob = new Blob(['x']);
     for (const call of [
       () => uploader.upload(blob, key as string),
-      () => uploader.copy(key as string, 'copy/target.bin'),
-      () => uploader.copy('copy/source.bin', key as string),
+      () => copyObject(uploader, key as string, 'copy/target.bin'),
+      () => copyObject(uploader, 'copy/source.bin', key as string),
     ]) {
       let thrown: unknown;
       try {
@@ -269,8 +269,8 @@ describe('wrong argument types', () => {
       expect(() => uploader.upload(file, 'it/input/options.bin', options as UploadOptions)).toThrow(message);
     }
     expect(() => uploader.upload(blob, 'it/input/options.bin', 'fast' as never)).toThrow(/`upload` options to be an object/);
-    await expect(uploader.resume('no-such-id', options as UploadOptions)).rejects.toThrow(message);
-    await expect(uploader.resumeAll(options as UploadOptions)).rejects.toThrow(message);
+    await expect(resumePending(uploader, 'no-such-id', options as UploadOptions)).rejects.toThrow(message);
+    await expect(resumeAllPending(uploader, options as UploadOptions)).rejects.toThrow(message);
     expect((await ctl.log()).length).toBe(before);
   });
 
@@ -390,9 +390,9 @@ describe('a file that changes on disk while it is uploaded', () => {
     // The multipart upload stays on the server (and in the journal) until discarded, like a paused one.
     const onServer = await uploader.client.listMultipartUploads({ prefix: key });
     expect(onServer.uploads.map((u) => u.uploadId)).toEqual([uploadId]);
-    const [pending] = await uploader.listPending();
+    const [pending] = await listPending(uploader);
     expect(pending).toMatchObject({ key, uploadId });
-    await uploader.discard(pending!.id);
+    await discardPending(uploader, pending!.id);
     expect((await uploader.client.listMultipartUploads({ prefix: key })).uploads).toEqual([]);
   });
 

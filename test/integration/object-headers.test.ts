@@ -7,7 +7,7 @@
  * `headObject`, which decodes what the server sends.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, type ObjectHeaderOptions, type UploadOptions } from '../../src/index.js';
+import { copyObject, createMemoryStore, type ObjectHeaderOptions, type UploadOptions } from '../../src/index.js';
 import { aliFor, clientFor, minPart, rejectionOf, testBytes, uniqueKey, uploaderFor, useFaultServer, type TestServer } from './setup.js';
 
 let server: TestServer;
@@ -79,7 +79,7 @@ describe.each(['v4', 'v1'] as const)('object headers with signature %s, read bac
     const target = uniqueKey(`headers-copy-dst-${signatureVersion}`);
     const uploader = uploaderFor(server, { signatureVersion, partSize: minPart });
     await uploader.upload(new Blob([testBytes(minPart + 7)]), source, { ...options, acl: 'private', contentType: 'application/pdf' });
-    await uploader.copy(source, target);
+    await copyObject(uploader, source, target);
     await expectStoredWith(target, { ...options, acl: 'private' });
     expect((await uploader.client.headObject(target)).contentType).toBe('application/pdf');
   });

@@ -6,7 +6,7 @@
  * request log proves which parts were sent and how often; objects are read back with ali-oss.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
+import { discardPending, listPending, resumeAllPending, resumePending, sweepPending,
   createMemoryStore, ResumeMismatchError, UploadLockedError,
   type CheckpointStore, type CompletedPart, type ResumeInfo, type Uploader, type UploadOptions, type UploadProgress, type UploadRecord,
 } from '../../src/index.js';
@@ -159,7 +159,7 @@ describe('pause, then a reload (new uploader, same store) resumes', () => {
     expect(await storedMd5(server, key)).toBe(md5(bytes));
     // The record became the completed marker (the result, no parts), which listPending never shows.
     expect(await store.list()).toEqual([{ ...record, parts: [], updatedAt: expect.any(Number), completed: result }]);
-    expect(await page(store).listPending()).toEqual([]);
+    expect(await listPending(page(store))).toEqual([]);
     expect((await page(store).client.listMultipartUploads({ prefix: key })).uploads).toEqual([]);
   });
 
@@ -386,9 +386,9 @@ describe('the server is the truth', () => {
     expect(ops(log, 'InitiateMultipartUpload')).toHaveLength(2);
     expect(ops(log, 'ListParts')).toHaveLength(0); // the old upload was never consulted
 
-    const pending = await page(store).listPending();
+    const pending = await listPending(page(store));
     expect(pending.map((p) => [p.id, p.uploadId])).toEqual([[old.id, old.uploadId]]);
-    await page(store).discard(old.id);
+    await discardPending(page(store), old.id);
   });
 });
 
@@ -420,7 +420,7 @@ describe('one writer per upload', () => {
     const { uploadRecordId } = second as UploadLockedError;
     expect(uploadRecordId).toMatch(/^[0-9a-f]{32}$/);
     expect(await store.get(uploadRecordId)).toMatchObject({ parts: [], completed: done });
-    expect(await uploader.listPending()).toEqual([]);
+    expect(await listPending(uploader)).toEqual([]);
   });
 
   it("lock: 'wait' behind an upload that completes: the waiter returns its result (completedElsewhere) after one HeadObject, sending nothing else", async () => {
@@ -456,7 +456,7 @@ describe('one writer per upload', () => {
     expect(log.slice(log.indexOf(completes[0]!) + 1).map((e) => `${e.op} ${e.status}`)).toEqual(['HeadObject 200']);
     expect(await storedMd5(server, key)).toBe(md5(bytes));
     expect(await unfinished(store)).toEqual([]);
-    expect(await tabB.listPending()).toEqual([]);
+    expect(await listPending(tabB)).toEqual([]);
   });
 
   it("a call that began while the other upload ran gets its result even when reading the file outlasted that upload (a slow disk)", async () => {
@@ -607,7 +607,7 @@ describe('one writer per upload', () => {
     let refusal: Promise<unknown> | undefined;
     await uploader.upload(pick(bytes), key, {
       onPartComplete: (p) => {
-        if (p.partNumber === 1) refusal = store.list().then((all) => rejectionOf(uploader.discard(all.find((r) => r.key === key)!.id)));
+        if (p.partNumber === 1) refusal = store.list().then((all) => rejectionOf(discardPending(uploader, all.find((r) => r.key === key)!.id)));
       },
     });
     expect(await refusal).toBeInstanceOf(UploadLockedError);
@@ -628,7 +628,7 @@ describe('management: listPending, discard, sweep, resume', () => {
     const a = await recordOf(store, keyA);
     const uploader = page(store);
 
-    const pending = await uploader.listPending();
+    const pending = await listPending(uploader);
     expect(pending.map((p) => p.key)).toEqual([keyB, keyA]);
     const item = pending[1]!;
     expect(item).toMatchObject({
@@ -643,10 +643,10 @@ describe('management: listPending, discard, sweep, resume', () => {
     // The uploadId is the server's.
     expect((await uploader.client.listMultipartUploads({ prefix: keyA })).uploads.map((u) => u.uploadId)).toEqual([a.uploadId]);
     // Another endpoint over the same store sees none of them.
-    expect(await uploaderFor(server, { store, endpoint: `http://127.0.0.1:${server.port}` }).listPending()).toEqual([]);
+    expect(await listPending(uploaderFor(server, { store, endpoint: `http://127.0.0.1:${server.port}` }))).toEqual([]);
 
-    for (const p of pending) await uploader.discard(p.id);
-    expect(await uploader.listPending()).toEqual([]);
+    for (const p of pending) await discardPending(uploader, p.id);
+    expect(await listPending(uploader)).toEqual([]);
   });
 
   it('discard(id) aborts the multipart upload on the server and removes the record; an unknown id is a no-op', async () => {
@@ -657,15 +657,15 @@ describe('management: listPending, discard, sweep, resume', () => {
     const record = await recordOf(store, key);
     expect((await uploader.client.listMultipartUploads({ prefix: key })).uploads).toHaveLength(1);
 
-    await uploader.discard(record.id);
+    await discardPending(uploader, record.id);
     expect((await uploader.client.listMultipartUploads({ prefix: key })).uploads).toEqual([]);
     expect(await rejectionOf(uploader.client.listParts(key, record.uploadId))).toMatchObject({ status: 404, code: 'NoSuchUpload' });
     expect(await store.get(record.id)).toBeUndefined();
     expect(ops(await ctl.log(key), 'AbortMultipartUpload').map((e) => [e.uploadId, e.status])).toEqual([[record.uploadId, 204]]);
 
     const before = (await ctl.log()).length;
-    await expect(uploader.discard(record.id)).resolves.toBeUndefined();
-    await expect(uploader.discard('0123456789abcdef0123456789abcdef')).resolves.toBeUndefined();
+    await expect(discardPending(uploader, record.id)).resolves.toBeUndefined();
+    await expect(discardPending(uploader, '0123456789abcdef0123456789abcdef')).resolves.toBeUndefined();
     expect(await requestsSince(before)).toEqual([]); // no request at all
   });
 
@@ -676,7 +676,7 @@ describe('management: listPending, discard, sweep, resume', () => {
     await pauseAfter(uploader, pick(testBytes(fileSize, 119)), key, 2);
     const record = await recordOf(store, key);
     await uploader.client.abortMultipartUpload(key, record.uploadId);
-    await uploader.discard(record.id);
+    await discardPending(uploader, record.id);
     expect(await store.list()).toEqual([]);
   });
 
@@ -690,19 +690,19 @@ describe('management: listPending, discard, sweep, resume', () => {
     const markers = await store.list();
     expect(markers.map((r) => [r.key, r.parts.length, r.completed?.key])).toEqual([[oldKey, 0, oldKey], [newKey, 0, newKey]]);
     const [old, fresh] = markers as [UploadRecord, UploadRecord];
-    expect(await uploader.listPending()).toEqual([]);
-    expect(await rejectionOf(uploader.resume(fresh.id))).toBeInstanceOf(ResumeMismatchError);
+    expect(await listPending(uploader)).toEqual([]);
+    expect(await rejectionOf(resumePending(uploader, fresh.id))).toBeInstanceOf(ResumeMismatchError);
 
     // Age one marker past its time, as a page opened eleven minutes later would find it.
     await store.create({ ...old, updatedAt: Date.now() - completedMarkerMs - 60_000 });
-    expect(await uploader.listPending()).toEqual([]);
+    expect(await listPending(uploader)).toEqual([]);
     expect((await store.list()).map((r) => r.id)).toEqual([fresh.id]);
     await store.create({ ...old, updatedAt: Date.now() - completedMarkerMs - 60_000 });
-    expect(await uploader.sweep({ olderThan: 3_600_000 })).toEqual({ discarded: [], aborted: [] });
+    expect(await sweepPending(uploader, { olderThan: 3_600_000 })).toEqual({ discarded: [], aborted: [] });
     expect((await store.list()).map((r) => r.id)).toEqual([fresh.id]);
 
     const before = (await ctl.log()).length;
-    await uploader.discard(fresh.id);
+    await discardPending(uploader, fresh.id);
     expect(await store.list()).toEqual([]);
     expect(await requestsSince(before)).toEqual([]); // no AbortMultipartUpload for a completed upload
   });
@@ -715,23 +715,23 @@ describe('management: listPending, discard, sweep, resume', () => {
     await pauseAfter(uploader, pick(testBytes(fileSize, 120)), staleKey, 2);
     const stale = await recordOf(store, staleKey);
 
-    expect(await uploader.sweep({ olderThan: 3_600_000 })).toEqual({ discarded: [], aborted: [] });
+    expect(await sweepPending(uploader, { olderThan: 3_600_000 })).toEqual({ discarded: [], aborted: [] });
     expect(await store.list()).toHaveLength(1);
 
     await sleep(400);
     await pauseAfter(uploader, pick(testBytes(fileSize, 121)), freshKey, 2);
     const fresh = await recordOf(store, freshKey);
-    const swept = await uploader.sweep({ olderThan: 200 });
+    const swept = await sweepPending(uploader, { olderThan: 200 });
     expect(swept).toEqual({ discarded: [stale.id], aborted: [] });
     expect((await store.list()).map((r) => r.id)).toEqual([fresh.id]);
     expect((await uploader.client.listMultipartUploads({ prefix: staleKey })).uploads).toEqual([]);
     expect((await uploader.client.listMultipartUploads({ prefix: freshKey })).uploads.map((u) => u.uploadId)).toEqual([fresh.uploadId]);
 
     await sleep(5);
-    expect(await uploader.sweep({ olderThan: 0 })).toEqual({ discarded: [fresh.id], aborted: [] });
+    expect(await sweepPending(uploader, { olderThan: 0 })).toEqual({ discarded: [fresh.id], aborted: [] });
     expect(await store.list()).toEqual([]);
     expect((await uploader.client.listMultipartUploads({ prefix: freshKey })).uploads).toEqual([]);
-    await expect(uploader.sweep({ olderThan: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(sweepPending(uploader, { olderThan: -1 })).rejects.toBeInstanceOf(RangeError);
   });
 
   it('sweep({ olderThan, prefix }) also aborts old server uploads no record knows, and leaves fresh records and new uploads alone', async () => {
@@ -754,14 +754,14 @@ describe('management: listPending, discard, sweep, resume', () => {
     const youngKey = `${prefix}young.bin`;
     const young = await client.initiateMultipartUpload(youngKey);
 
-    const swept = await uploader.sweep({ olderThan: 300, prefix });
+    const swept = await sweepPending(uploader, { olderThan: 300, prefix });
     expect(swept).toEqual({ discarded: [], aborted: [{ key: orphanKey, uploadId: orphan.uploadId }] });
     const left = (await client.listMultipartUploads({ prefix })).uploads.map((u) => u.uploadId).sort();
     expect(left).toEqual([kept.uploadId, young.uploadId].sort());
     expect(await store.get(kept.id)).toBeDefined();
     expect((await client.listMultipartUploads({ prefix: elsewhereKey })).uploads.map((u) => u.uploadId)).toEqual([elsewhere.uploadId]);
 
-    await uploader.discard(kept.id);
+    await discardPending(uploader, kept.id);
     await client.abortMultipartUpload(youngKey, young.uploadId);
     await client.abortMultipartUpload(elsewhereKey, elsewhere.uploadId);
   });
@@ -774,14 +774,14 @@ describe('management: listPending, discard, sweep, resume', () => {
     const record = await recordOf(store, key);
     const before = (await ctl.log()).length;
 
-    const error = await rejectionOf(page(store).resume(record.id));
+    const error = await rejectionOf(resumePending(page(store), record.id));
     expect(error).toBeInstanceOf(ResumeMismatchError);
     expect((error as Error).message).toMatch(/select "holiday\.mov" again/);
-    expect(await rejectionOf(page(store).resume('0123456789abcdef0123456789abcdef'))).toBeInstanceOf(ResumeMismatchError);
-    expect(await page(store).resumeAll()).toEqual([]);
+    expect(await rejectionOf(resumePending(page(store), '0123456789abcdef0123456789abcdef'))).toBeInstanceOf(ResumeMismatchError);
+    expect(await resumeAllPending(page(store))).toEqual([]);
     expect(await requestsSince(before)).toEqual([]);
     expect(await store.get(record.id)).toBeDefined();
-    await uploader.discard(record.id);
+    await discardPending(uploader, record.id);
   });
 });
 
@@ -803,11 +803,11 @@ describe('onStart and the last progress on a pause', () => {
       },
     });
     expect(await rejectionOf(upload)).toBe(pause);
-    const pending = await page(store).listPending();
+    const pending = await listPending(page(store));
     expect(starts).toEqual([{ id: pending[0]!.id, uploadId: pending[0]!.uploadId, key }]);
     // The part acknowledged just before the pause shows up even though it fell inside the 100 ms throttle.
     expect(events.at(-1)!.completedParts).toBe(pending[0]!.partsDone);
-    await page(store).discard(pending[0]!.id);
+    await discardPending(page(store), pending[0]!.id);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { createOssClient, createUploader, type Uploader, type UploaderOptions } from '../../src/index.js';
+import { createOssClient, createUploader, signerV1, signerV4, type Uploader, type UploaderOptions } from '../../src/index.js';
 import { startServer, testBytes as harnessBytes, type AliOssClient, type TestServer } from '../../server/test/harness.js';
 
 export { startServer, type TestServer } from '../../server/test/harness.js';
@@ -36,23 +36,30 @@ export function startFaultServer(): Promise<TestServer> {
   return startServer({ faults: true });
 }
 
+/**
+ * Options of the test helpers: the SDK's, plus `signatureVersion`, the name the V1/V4 test matrix
+ * runs under, which becomes the `signer` (`signerV1` or `signerV4`).
+ */
+export type TestOptions = Partial<UploaderOptions> & { readonly signatureVersion?: 'v1' | 'v4' };
+
 /** Connection options of the SDK for `server` (root keys unless overridden); retries kept fast. */
-export function connection(server: TestServer, overrides: Partial<UploaderOptions> = {}): UploaderOptions {
+export function connection(server: TestServer, { signatureVersion, ...overrides }: TestOptions = {}): UploaderOptions {
   return {
     endpoint: `http://localhost:${server.port}`, bucket: 'demo', region: 'cn-hangzhou', pathStyle: true,
     credentials: { accessKeyId: server.accessKeyId, accessKeySecret: server.accessKeySecret },
     retry: { baseDelayMs: 10, maxDelayMs: 100 },
+    ...(signatureVersion === undefined ? {} : { signer: signatureVersion === 'v1' ? signerV1 : signerV4 }),
     ...overrides,
   };
 }
 
 /** An uploader for `server`. */
-export function uploaderFor(server: TestServer, overrides: Partial<UploaderOptions> = {}): Uploader {
+export function uploaderFor(server: TestServer, overrides: TestOptions = {}): Uploader {
   return createUploader(connection(server, overrides));
 }
 
 /** A low-level client for `server`. */
-export function clientFor(server: TestServer, overrides: Partial<UploaderOptions> = {}) {
+export function clientFor(server: TestServer, overrides: TestOptions = {}) {
   return createOssClient(connection(server, overrides));
 }
 

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCrc64 } from '../../src/hashing/crc64.js';
-import { crc64Combine, formatCrc64, parseCrc64 } from '../../src/hashing/crc64-combine.js';
+import { crc64Combine } from '../../src/hashing/crc64-combine.js';
+import { formatCrc64, parseCrc64 } from '../../src/hashing/crc64-text.js';
 import { createHasher } from '../../src/hashing/hash-pool.js';
 import type { HashRequest, HashResponse } from '../../src/hashing/hash-worker.js';
 import { workerSource } from '../../src/hashing/worker-source.generated.js';

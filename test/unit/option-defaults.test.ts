@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as api from '../../src/index.js';
 import { createMemoryStore } from '../../src/index.js';
 import {
   resolveConnectionOptions, resolveUploaderOptions, resolveUploadOptions, retryDefaults, uploadDefaults, uploaderDefaults,
@@ -40,8 +41,13 @@ function documentedDefaults(name: string): Map<string, string> {
   return defaults;
 }
 
-/** The value a `@default` text starts with (`'v4'`, `30000`, `false`, `{ limit: 8, … }: …`), or `words` when it is prose. */
+/**
+ * The value a `@default` text starts with (`'fail'`, `30000`, `false`, `{ limit: 8, … }: …`, or the
+ * name of a package export such as `signerV4`), or `words` when it is prose.
+ */
 function leadingValue(text: string): { value: unknown } | 'words' {
+  const exported = /^(\w+)\b/.exec(text)?.[1];
+  if (exported !== undefined && Object.hasOwn(api, exported)) return { value: api[exported as keyof typeof api] };
   const literal = /^('[^']*'|true\b|false\b|-?\d+(?:\.\d+)?\b|\{[^{}]*\})/.exec(text)?.[1];
   // Our own source, in JavaScript literal syntax (object keys unquoted): evaluated as such.
   return literal === undefined ? 'words' : { value: new Function(`return (${literal});`)() };
@@ -92,14 +98,14 @@ describe('resolving applies the declared defaults', () => {
   it('connection options', () => {
     const resolved = resolveConnectionOptions(connection);
     expect(resolved).toMatchObject({
-      bucket: 'demo', region: 'cn-hangzhou', signatureVersion: uploaderDefaults.signatureVersion, retry: retryDefaults, stallTimeoutMs: uploaderDefaults.stallTimeout,
+      bucket: 'demo', region: 'cn-hangzhou', signer: uploaderDefaults.signer, retry: retryDefaults, stallTimeoutMs: uploaderDefaults.stallTimeout,
     });
     expect(resolved.endpoint.pathStyle).toBe(uploaderDefaults.pathStyle);
   });
 
   it('uploader options: settings without an optional field, and the defaults resolved in code', () => {
     const { settings, store, onJournalError, hasher } = resolveUploaderOptions(connection);
-    const { pathStyle: _p, signatureVersion: _s, stallTimeout: _t, ...engine } = uploaderDefaults;
+    const { pathStyle: _p, signer: _s, stallTimeout: _t, ...engine } = uploaderDefaults;
     expect(settings).toEqual({ ...engine, multipartThreshold: 'partSize' });
     expect(typeof store.get).toBe('function');
     expect(typeof onJournalError).toBe('function');

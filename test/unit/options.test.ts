@@ -1,5 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { createOssClient, createUploader, type UploadProgress, type UploadResult, type Uploader } from '../../src/index.js';
+import {
+  copyObject, createOssClient, createUploader, crc64, discardPending, listPending, resumeAllPending, resumePending, signerV1, sweepPending,
+  type UploadProgress, type UploadResult, type Uploader,
+} from '../../src/index.js';
 
 const valid = {
   endpoint: 'http://localhost:9000', bucket: 'demo', region: 'cn-hangzhou', pathStyle: true,
@@ -11,7 +14,8 @@ describe('option validation through the public factories', () => {
     expect(() => createUploader(valid)).not.toThrow();
     expect(() => createUploader({ ...valid, credentials: { AccessKeyId: 'a', AccessKeySecret: 'b', SecurityToken: 't', Expiration: '2030-01-01T00:00:00Z' } })).not.toThrow();
     expect(() => createUploader({ ...valid, credentials: async () => ({ accessKeyId: 'a', accessKeySecret: 'b' }) })).not.toThrow();
-    expect(() => createOssClient({ ...valid, region: 'oss-cn-hangzhou', signatureVersion: 'v1' })).not.toThrow();
+    expect(() => createOssClient({ ...valid, region: 'oss-cn-hangzhou', signer: signerV1 })).not.toThrow();
+    expect(() => createUploader({ ...valid, crc64 })).not.toThrow();
   });
 
   it.each([
@@ -21,7 +25,10 @@ describe('option validation through the public factories', () => {
     [{ bucket: 'Bad_Bucket' }, TypeError, /`bucket`.*Bad_Bucket/],
     [{ region: 'cn hangzhou' }, TypeError, /`region`/],
     [{ pathStyle: 'yes' }, TypeError, /`pathStyle`.*yes.*string/],
-    [{ signatureVersion: 'v2' }, TypeError, /`signatureVersion`.*v2/],
+    [{ signatureVersion: 'v1' }, TypeError, /`signatureVersion` was replaced by `signer`.*import { signerV1 }/],
+    [{ signatureVersion: 'v4' }, TypeError, /`signatureVersion`.*replaced by `signer`/],
+    [{ signer: 'v1' }, TypeError, /`signer`.*signerV4 or signerV1.*v1/],
+    [{ signer: { sign: () => '' } }, TypeError, /`signer`/],
     [{ stallTimeout: 10 }, RangeError, /`stallTimeout`.*10/],
     [{ stallTimeout: 1.5e3 + 0.5 }, RangeError, /`stallTimeout`/],
     [{ stallTimeout: '30s' }, TypeError, /`stallTimeout`.*30s.*string/],
@@ -35,6 +42,7 @@ describe('option validation through the public factories', () => {
     [{ concurrency: 2.5 }, RangeError, /`concurrency`/],
     [{ contentMd5: 'no' }, TypeError, /`contentMd5`/],
     [{ crc64: 1 }, TypeError, /`crc64`/],
+    [{ crc64: true }, TypeError, /`crc64`.*import \{ crc64 \}.*true/],
     [{ workers: 0 }, RangeError, /`workers`/],
     [{ retry: -1 }, RangeError, /`retry.limit`/],
   ])('rejects %o synchronously', (override, type, message) => {
@@ -54,6 +62,21 @@ describe('option validation through the public factories', () => {
     expect(() => uploader.upload(new Blob(['x']), '')).toThrow(RangeError);
     expect(() => uploader.upload(new Blob(['x']), 'a'.repeat(1024))).toThrow(/1\.\.1023/);
     expect(() => uploader.upload(new Blob(['x']), 42 as never)).toThrow(TypeError);
+  });
+
+  it('the opt-in functions refuse anything but an uploader made by createUploader', async () => {
+    // A look-alike object (say, the uploader spread into a new object) has none of its state.
+    for (const impostor of [undefined, null, {}, { ...createUploader(valid) }, 'uploader']) {
+      expect(() => listPending(impostor as never)).toThrow(/`uploader`.*made by createUploader/);
+      expect(() => discardPending(impostor as never, 'id')).toThrow(TypeError);
+      expect(() => sweepPending(impostor as never, { olderThan: 0 })).toThrow(TypeError);
+      expect(() => copyObject(impostor as never, 'a', 'b')).toThrow(TypeError);
+      await expect(resumePending(impostor as never, 'id')).rejects.toThrow(TypeError);
+      await expect(resumeAllPending(impostor as never)).rejects.toThrow(TypeError);
+    }
+    const uploader = createUploader(valid);
+    expect(() => copyObject(uploader, 'a', 'b', 'fast' as never)).toThrow(/`copyObject` options to be an object/);
+    await expect(listPending(uploader)).resolves.toEqual([]);
   });
 
   it('refuses presigned URLs outside 1..604800 seconds', async () => {

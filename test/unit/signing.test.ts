@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { binaryUtf8, encodeKeyForPath, encodeRfc3986 } from '../../src/oss/canonical.js';
-import { presignUrlQuery, signRequest } from '../../src/oss/signing.js';
-import { canonicalRequestV4, presignQueryV4, signHeadersV4 } from '../../src/oss/signing-v4.js';
+import { signerV1 } from '../../src/oss/signing-v1.js';
+import { canonicalRequestV4, presignQueryV4, signerV4, signHeadersV4 } from '../../src/oss/signing-v4.js';
 import type { QueryEntry, SignableRequest, SignContext } from '../../src/oss/signing-types.js';
 
 type Headers = Record<string, string>;
@@ -29,10 +29,16 @@ const AliOss = require('ali-oss') as new (options: Record<string, unknown>) => A
 
 const credentials = { accessKeyId: 'ak', accessKeySecret: 'sk' } as const;
 const sts = { ...credentials, securityToken: 'token' } as const;
-const v1 = (now: Date, creds: SignContext['credentials'] = credentials): SignContext =>
+/** A context that also names the scheme, so each vector below says which signer it runs. */
+type Versioned = SignContext & { readonly version: 'v1' | 'v4' };
+const v1 = (now: Date, creds: SignContext['credentials'] = credentials): Versioned =>
   ({ version: 'v1', credentials: creds, region: 'cn-hangzhou', now });
-const v4 = (now: Date, creds: SignContext['credentials'] = credentials): SignContext =>
+const v4 = (now: Date, creds: SignContext['credentials'] = credentials): Versioned =>
   ({ version: 'v4', credentials: creds, region: 'cn-hangzhou', now });
+const signerOf = (context: Versioned) => (context.version === 'v1' ? signerV1 : signerV4);
+const signRequest = (request: SignableRequest, context: Versioned) => signerOf(context).sign(request, context);
+const presignUrlQuery = (request: SignableRequest, context: Versioned & { readonly expiresSeconds: number }) =>
+  signerOf(context).presign(request, context, context.expiresSeconds);
 const unix = (seconds: number): Date => new Date(seconds * 1000);
 const req = (partial: Partial<SignableRequest> & Pick<SignableRequest, 'method'>): SignableRequest =>
   ({ bucket: 'examplebucket', key: undefined, query: [], headers: {}, ...partial });
