@@ -1,16 +1,11 @@
 /**
  * The options of `createUploader`, `createOssClient` and `upload()` in one place: every default
  * declared once ({@link uploaderDefaults}, {@link uploadDefaults}, {@link retryDefaults}), every check
- * (a TypeError for a wrong type, a RangeError for a value out of range, each naming the option, with
- * the value described by src/describe.ts), and the resolved forms the layers run with. Resolved forms
- * have no optional settings, so no module downstream fills in a default of its own.
- *
- * Two checks are called from here but written where the value is parsed anyway: the endpoint and
- * region (src/oss/url.ts) and the object-header options, checked as their headers are built
- * (src/oss/object-headers.ts; the client's PutObject and Initiate go through it too).
- *
- * The defaults are also written as `@default` in the TSDoc of src/types.ts, which is what apps read;
- * test/unit/option-defaults.test.ts holds the two to each other.
+ * (TypeError for a wrong type, RangeError out of range, naming the option, the value shown by
+ * src/describe.ts), and the resolved forms, with no optional settings left for a layer to default.
+ * Checked where parsed anyway: endpoint and region (src/oss/url.ts), object headers as they are
+ * built (src/oss/object-headers.ts). test/unit/option-defaults.test.ts holds the defaults to the
+ * `@default` tags of src/types.ts, which is what apps read (docs/architecture.md#options).
  */
 import { describeValue, expected } from './describe.js';
 import type { Crc64Check } from './hashing/crc64-combine.js';
@@ -63,6 +58,11 @@ function checkBoolean(value: unknown, name: string): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(expected(name, 'a boolean', value));
 }
 
+/** The names in `methods` that `value` (an option taking an object: signer, crc64, store) has no function under. */
+function missingMethods(value: unknown, methods: readonly string[]): string[] {
+  return methods.filter((name) => typeof (value as Partial<Record<string, unknown>> | null)?.[name] !== 'function');
+}
+
 /** TypeError unless a number, RangeError unless an integer within `min..max`. */
 function checkInteger(value: unknown, name: string, min: number, max: number, what = `an integer within ${min}..${max}`): asserts value is number {
   if (typeof value !== 'number') throw new TypeError(expected(name, what, value));
@@ -112,12 +112,12 @@ export function resolveConnectionOptions(options: ConnectionOptions): ResolvedCo
   // 0.2.0 replaced the whole-attempt `timeout` with `stallTimeout`; a silently ignored option would
   // bring back the very cut-offs it caused on slow links.
   if ('timeout' in options) throw new TypeError('The `timeout` option was replaced by `stallTimeout` (ms without any byte moving; see the CHANGELOG for 0.2.0)');
-  // 0.2.0 made V1 an import so that apps on V4 do not ship it; a string would be silently V4.
+  // 0.2.0 made V1 an import (apps on V4 do not ship it): a string left in place would sign V4 silently.
   if ('signatureVersion' in options) throw new TypeError("`signatureVersion` was replaced by `signer` (V4 by default; V1: import { signerV1 } from 'oss-resumable')");
   if (typeof endpoint !== 'string') throw new TypeError(expected('endpoint', 'a string', endpoint));
   if (typeof bucket !== 'string' || !bucketPattern.test(bucket)) throw new TypeError(expected('bucket', 'a bucket name (3–63 of a-z, 0-9, -)', bucket));
   checkBoolean(pathStyle, 'pathStyle');
-  if (typeof signer?.sign !== 'function' || typeof signer.presign !== 'function') throw new TypeError(expected('signer', 'signerV4 or signerV1', signer));
+  if (missingMethods(signer, ['sign', 'presign']).length > 0) throw new TypeError(expected('signer', 'signerV4 or signerV1', signer));
   checkInteger(stallTimeout, 'stallTimeout', 1000, 3_600_000, 'an integer within 1000..3600000 (ms)');
   if (credentials === null || (typeof credentials !== 'object' && typeof credentials !== 'function')) {
     throw new TypeError(expected('credentials', 'an object or a function', credentials));
@@ -153,8 +153,6 @@ export type ResolvedUploaderOptions = {
   readonly hasher: HasherOptions;
 };
 
-const storeMethods = ['get', 'create', 'addPart', 'delete', 'list'] as const;
-
 /** Checks every option of `createUploader` (TypeError / RangeError naming the option) and resolves them. */
 export function resolveUploaderOptions(options: UploaderOptions): ResolvedUploaderOptions {
   requireObject(options, 'createUploader');
@@ -173,14 +171,12 @@ export function resolveUploaderOptions(options: UploaderOptions): ResolvedUpload
   checkInteger(concurrency, 'concurrency', 1, 64);
   checkBoolean(adaptiveConcurrency, 'adaptiveConcurrency');
   checkBoolean(contentMd5, 'contentMd5');
-  if (crc64 !== false && typeof (crc64 as Partial<Crc64Check> | null)?.combine !== 'function') {
-    // `true` was the 0.1 form: name the import that replaced it rather than a bare type error.
-    throw new TypeError(expected('crc64', "false or the `crc64` export (import { crc64 } from 'oss-resumable')", crc64));
-  }
+  // Names the import, because `true` (the 0.1 form) would otherwise get a bare type error.
+  if (crc64 !== false && missingMethods(crc64, ['combine']).length > 0) throw new TypeError(expected('crc64', "false or the `crc64` export (import { crc64 } from 'oss-resumable')", crc64));
   if (multipartThreshold !== undefined) checkInteger(multipartThreshold, 'multipartThreshold', 0, 5 * 1024 ** 3);
   if (workers !== undefined) checkInteger(workers, 'workers', 1, 32);
   checkBoolean(verifyResumedParts, 'verifyResumedParts');
-  const missing = storeMethods.filter((name) => typeof (store as unknown as Partial<Record<string, unknown>> | null)?.[name] !== 'function');
+  const missing = missingMethods(store, ['get', 'create', 'addPart', 'delete', 'list']);
   if (missing.length > 0) throw new TypeError(`Expected \`store\` to implement CheckpointStore (get, create, addPart, delete, list); missing ${missing.join(', ')}`);
   if (typeof onJournalError !== 'function') throw new TypeError(expected('onJournalError', 'a function', onJournalError));
   return {

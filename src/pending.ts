@@ -5,11 +5,17 @@
  * (docs/architecture.md#opt-in-features). The logic is in src/core/pending.ts.
  */
 import { pendingUploads, type PendingUpload, type SweepResult } from './core/pending.js';
-import { runUpload } from './core/upload.js';
+import { runUpload, type EngineDeps } from './core/upload.js';
 import type { Uploader } from './create-uploader.js';
 import { checkUploadOptions, resolveUploadOptions } from './options.js';
 import type { UploadOptions, UploadResult } from './types.js';
 import { uploaderState } from './uploader-state.js';
+
+/** Reopens upload `id` from its stored handle and runs it with checked `options`, keeping its Content-Type. */
+async function resumeReopened(deps: EngineDeps, pending: ReturnType<typeof pendingUploads>, id: string, options: UploadOptions): Promise<UploadResult> {
+  const { record, file, handle } = await pending.reopen(id);
+  return runUpload(deps, file, record.key, resolveUploadOptions({ contentType: record.contentType, ...options }, file), handle);
+}
 
 /** What {@link resumeAllPending} reports for each upload it tried. */
 export type ResumeOutcome = { readonly id: string; readonly result?: UploadResult; readonly error?: unknown };
@@ -47,8 +53,7 @@ export function sweepPending(uploader: Uploader, options: { olderThan: number; p
 export async function resumePending(uploader: Uploader, id: string, options: UploadOptions = {}): Promise<UploadResult> {
   const deps = uploaderState(uploader);
   checkUploadOptions(options);
-  const { record, file, handle } = await pendingUploads(deps).reopen(id);
-  return runUpload(deps, file, record.key, resolveUploadOptions({ contentType: record.contentType, ...options }, file), handle);
+  return resumeReopened(deps, pendingUploads(deps), id, options);
 }
 
 /**
@@ -63,9 +68,7 @@ export async function resumeAllPending(uploader: Uploader, options: UploadOption
   for (const item of await pending.listPending()) {
     if (!item.hasFileHandle) continue;
     try {
-      const { record, file, handle } = await pending.reopen(item.id);
-      const resolved = resolveUploadOptions({ contentType: record.contentType, ...options }, file);
-      outcomes.push({ id: item.id, result: await runUpload(deps, file, record.key, resolved, handle) });
+      outcomes.push({ id: item.id, result: await resumeReopened(deps, pending, item.id, options) });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       outcomes.push({ id: item.id, error });

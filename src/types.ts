@@ -49,10 +49,8 @@ export type ConnectionOptions = {
    */
   readonly credentials: CredentialsSource;
   /**
-   * Signature scheme: `signerV4` or `signerV1`, imported from the package. V1 is an import rather
-   * than a string so that apps on V4 do not ship its code. (`signatureVersion` of 0.1 throws a
-   * TypeError that says so.)
-   * @default signerV4
+   * Signature scheme: `signerV4` or `signerV1`, imported from the package so that apps on V4 do not
+   * ship V1 (0.1's `signatureVersion` throws a TypeError saying so). @default signerV4
    */
   readonly signer?: OssSigner;
   /**
@@ -87,9 +85,8 @@ export type UploaderOptions = ConnectionOptions & {
   /**
    * Most parts sending at once. A part whose body has gone out and that only waits for its answer
    * does not count (up to as many such parts again), so the link carries the next part during
-   * that round trip. With
-   * `adaptiveConcurrency` the upload starts with two and adds one only while that raises the
-   * measured throughput.
+   * that round trip. With `adaptiveConcurrency` the upload starts with two and adds one only while
+   * that raises the measured throughput.
    * @default 4
    */
   readonly concurrency?: number;
@@ -105,9 +102,9 @@ export type UploaderOptions = ConnectionOptions & {
   /**
    * CRC-64 checking: pass the `crc64` export (`import { crc64 } from 'oss-resumable'`). Every
    * part's CRC-64 is computed in the same worker pass as its MD5 and checked against the part's
-   * `x-oss-hash-crc64ecma`, and the combined CRC against the object's after Complete. Needs that
-   * header in the bucket's CORS ExposeHeaders. An import rather than `true` (the 0.1 form, now a
-   * TypeError) so that apps without it do not ship the combining code.
+   * `x-oss-hash-crc64ecma`, and the combined CRC against the object's after Complete (that header
+   * must be in the bucket's CORS ExposeHeaders). An import, not 0.1's `true` (now a TypeError), so
+   * that apps without it do not ship the combining code.
    * @default false
    */
   readonly crc64?: Crc64Check | false;

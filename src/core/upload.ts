@@ -40,6 +40,11 @@ export type EngineDeps = {
   readonly onJournalError: JournalErrorListener;
 };
 
+/** The digests each part is hashed for: Content-MD5 and, when the `crc64` option is given, CRC-64. */
+function digestsOf(settings: ResolvedSettings): { readonly md5: boolean; readonly crc64: boolean } {
+  return { md5: settings.contentMd5, crc64: settings.crc64 !== false };
+}
+
 /** Ends a tracker and lets the uploader learn the link's throughput from what it measured. */
 function finish(deps: EngineDeps, tracker: UploadTracker): void {
   const { movedBytes, sendingMs } = tracker.stop();
@@ -127,7 +132,7 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
     // Ends the sending at once when WebKit shows the file changed (it would let the requests hang).
     const watch = watchFile(file);
     await sendParts({
-      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: { md5: settings.contentMd5, crc64: settings.crc64 !== false },
+      client: deps.client, hasher: deps.hasher, file, key, uploadId: session.uploadId, signal: anySignal([signal, watch.signal]), what: digestsOf(settings),
       concurrency: settings.concurrency, lanes: tracker.lanes, board: tracker.board,
       acknowledged: async (part, done) => {
         // Never rejects: the tolerant store reports a failed write (the server has the part; only
@@ -182,7 +187,7 @@ async function stillStored(deps: EngineDeps, result: UploadResult, signal: Abort
 /** Files up to the threshold: one PutObject with Content-MD5 (nothing to journal). */
 async function putWhole(deps: EngineDeps, file: Blob, key: string, options: ResolvedUploadOptions): Promise<UploadResult> {
   const { settings } = deps;
-  const what = { md5: settings.contentMd5, crc64: settings.crc64 !== false };
+  const what = digestsOf(settings);
   const tracker = createUploadTracker({ sizes: [file.size], totalBytes: file.size, listeners: options, lanes: { max: 1, adaptive: false } });
   const { board } = tracker;
   try {
@@ -200,7 +205,7 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Reso
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
     });
     checkEtag({ operation: 'PutObject' }, digest.md5Hex, put.etag);
-    checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, settings.crc64 !== false);
+    checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, what.crc64);
     board.done(1);
     tracker.report('done', true);
     return { key, etag: put.etag, size: file.size, requestId: put.requestId, ...(put.crc64 ? { crc64: put.crc64 } : {}), ...('callbackResult' in put ? { callbackResult: put.callbackResult } : {}) };

@@ -14,7 +14,6 @@ function toBigInt(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-
 // GF(2) polynomial arithmetic modulo the CRC polynomial, zlib ≥ 1.2.12 style (crc32.c `multmodp`,
 // `x2nmodp`, `crc32_combine_op`). Reflected: the most significant bit is x^0. Results go through a
 // scratch pair because returning two numbers without allocating needs somewhere to put them. The

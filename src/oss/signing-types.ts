@@ -35,8 +35,6 @@ export type SignContext = {
  * that never names V1 does not ship its code (docs/architecture.md#opt-in-features).
  */
 export type OssSigner = {
-  /** The scheme's name, for messages and logs. */
-  readonly version: 'v1' | 'v4';
   /**
    * Headers to ADD to a header-signed request: `x-oss-date`, `x-oss-security-token` for STS
    * credentials, V4's `x-oss-content-sha256`, and `authorization` (docs/protocol.md §3.1, §3.3).

@@ -53,7 +53,6 @@ const v1Keys = new Map<string, Promise<CryptoKey>>();
  * ```
  */
 export const signerV1: OssSigner = {
-  version: 'v1',
   async sign(request, context) {
     // Browsers cannot send `Date`, so the x-oss-date value fills the Date slot (§3.1, §4).
     const date = context.now.toUTCString();

@@ -130,7 +130,6 @@ export async function presignQueryV4(
  * 604800 s (7 days).
  */
 export const signerV4: OssSigner = {
-  version: 'v4',
   sign: (request, context) => signHeadersV4(request, context),
   // async, so a bad expiry rejects the promise rather than throwing at the call.
   async presign(request, context, expiresSeconds) {
