@@ -7,7 +7,7 @@
  * net::ERR_UPLOAD_FILE_CHANGED) — and this turns all of them into one typed error.
  */
 import { HashingError, OssError, OssNetworkError, ResumeMismatchError } from '../errors.js';
-import type { Hasher } from '../hashing/hasher.js';
+import type { Hasher, PartDigest } from '../hashing/hasher.js';
 import { fileIdentity, fingerprintFile } from '../persistence/fingerprint.js';
 
 /** Whether `error` (or one of its causes) is a NotReadableError, by name or as worker text. */
@@ -39,12 +39,20 @@ export async function explainReadFailure(error: unknown, file: Blob, signal: Abo
   return fileChanged(error);
 }
 
-function fileChanged(cause: unknown): ResumeMismatchError {
+/** The error for a file that changed while it was being uploaded; `cause` is what showed it. */
+export function fileChanged(cause: unknown): ResumeMismatchError {
   return new ResumeMismatchError(
     'The file changed while it was being uploaded (it can no longer be read as it was when the upload started); ' +
       'the object was not written: select the file again and upload it anew',
     { cause },
   );
+}
+
+type Target = { readonly bucket: string; readonly key: string };
+
+/** Whether `file`'s fingerprint (persistence/fingerprint.ts) is no longer `expected`. */
+async function fingerprintMoved(file: Blob, expected: string, target: Target, hasher: Hasher, signal: AbortSignal | undefined): Promise<boolean> {
+  return (await fingerprintFile(file, target, hasher, signal)).fingerprint !== expected;
 }
 
 /**
@@ -54,11 +62,43 @@ function fileChanged(cause: unknown): ResumeMismatchError {
  * sees an error. Re-sampling the fingerprint's three 64 KiB windows before Complete catches a
  * rewritten file there, and the object is never completed from a mix of old and new bytes.
  */
-export async function checkUnchanged(
-  file: Blob, expected: string, target: { readonly bucket: string; readonly key: string }, hasher: Hasher, signal: AbortSignal | undefined,
-): Promise<void> {
-  const { fingerprint } = await fingerprintFile(file, target, hasher, signal);
-  if (fingerprint !== expected) throw fileChanged(new Error('the sampled bytes of the file differ from those at the start of the upload'));
+export async function checkUnchanged(file: Blob, expected: string, target: Target, hasher: Hasher, signal: AbortSignal | undefined): Promise<void> {
+  if (await fingerprintMoved(file, expected, target, hasher, signal)) {
+    throw fileChanged(new Error('the sampled bytes of the file differ from those at the start of the upload'));
+  }
+}
+
+/**
+ * What to throw when sending the parts failed with `error`: a {@link ResumeMismatchError} caused by
+ * `error` when the file's fingerprint moved since the upload started, else `error`. In Firefox a
+ * request whose body it read while the file was being rewritten (empty for a moment) sends no byte
+ * and hangs until the server gives up (400 RequestTimeout after 30 s): that answer, not the change,
+ * would otherwise reach the app. The check samples 192 KiB and runs only after a failure.
+ */
+export async function explainSendFailure(
+  error: unknown, file: Blob, expected: string, target: Target, hasher: Hasher, signal: AbortSignal | undefined,
+): Promise<unknown> {
+  if (signal?.aborted || error instanceof ResumeMismatchError) return error;
+  // A file that cannot be sampled at all is explained by readingFile (one byte read) above.
+  const moved = await fingerprintMoved(file, expected, target, hasher, signal).catch(() => false);
+  return moved ? fileChanged(error) : error;
+}
+
+/**
+ * Re-hashes `blob` after the server answered InvalidDigest (`cause`) to a body hashed into `sent`:
+ * the new digest when the bytes read now are the hashed ones (they were damaged on the way: send
+ * again), a {@link ResumeMismatchError} when they differ. The same bytes read twice gave two
+ * different contents: the file changed on disk (Firefox reads its new bytes instead of failing), and
+ * sending the rest of it would only lead to an upload that can never be completed.
+ */
+export async function rehashUnchanged(
+  hasher: Hasher, blob: Blob, what: { readonly md5: boolean; readonly crc64: boolean }, sent: PartDigest, cause: unknown, signal: AbortSignal | undefined,
+): Promise<PartDigest> {
+  // InvalidDigest answers a Content-MD5 we sent, so `sent` has an MD5 (a verified part has one even
+  // without the contentMd5 option) and the new digest needs one to compare.
+  const again = await hasher.hash(blob, { ...what, md5: true }, signal);
+  if (again.md5Hex !== sent.md5Hex) throw fileChanged(cause);
+  return again;
 }
 
 /** Runs `work`, turning a failure to read `file` into a {@link ResumeMismatchError}. */

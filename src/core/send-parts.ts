@@ -9,13 +9,17 @@
 import { OssServiceError } from '../errors.js';
 import type { Hasher, PartDigest } from '../hashing/hasher.js';
 import type { OssClient } from '../oss/client.js';
+import { rehashUnchanged } from './file-read.js';
 import { checkCrc, checkEtag } from './integrity.js';
 import type { PartBoard } from './part-board.js';
 import { runConcurrently, type QueueLimit } from '../async/run-concurrently.js';
 import type { PartPlan } from './plan.js';
 import type { DonePart, PartAction } from './resume.js';
 
-/** An InvalidDigest answer means the bytes changed on the way: re-read, re-hash and re-send this often. */
+/**
+ * An InvalidDigest answer means the bytes changed on the way, or in the file: re-read and re-hash
+ * (a file that now reads other bytes ends the upload, file-read.ts) and re-send this often.
+ */
 const digestRetries = 2;
 
 /** What sending needs. */
@@ -88,7 +92,7 @@ async function sendOne(ctx: SendContext, part: PartPlan, first: PartDigest, sign
     } catch (error) {
       if (!(error instanceof OssServiceError && error.code === 'InvalidDigest' && resend < digestRetries)) throw error;
       before += made;
-      digest = await ctx.hasher().hash(ctx.file.slice(part.start, part.end), ctx.what, signal);
+      digest = await rehashUnchanged(ctx.hasher(), ctx.file.slice(part.start, part.end), ctx.what, digest, error, signal);
     }
   }
 }

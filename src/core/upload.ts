@@ -16,7 +16,7 @@ import type { ResolvedSettings, ResolvedUploadOptions } from '../options.js';
 import type { UploadResult } from '../types.js';
 import { completeSettled } from './complete.js';
 import { anySignal } from '../async/abort.js';
-import { checkUnchanged, readingFile, watchFile } from './file-read.js';
+import { checkUnchanged, explainSendFailure, readingFile, rehashUnchanged, watchFile } from './file-read.js';
 import { checkCrc, checkEtag } from './integrity.js';
 import { choosePartSize, type LinkMemory } from './part-size.js';
 import { minPartSizeBytes } from '../oss/limits.js';
@@ -142,7 +142,10 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
         tracker.board.done(part.partNumber);
         options.onPartComplete?.({ partNumber: part.partNumber, etag: done.etag, size: part.size });
       },
-    }, session.actions).finally(() => watch.stop());
+    }, session.actions).catch(async (error: unknown) => {
+      // A failure that a file changed mid-upload can cause (a hung body, a refused digest) is that change.
+      throw await explainSendFailure(error, file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
+    }).finally(() => watch.stop());
     // Firefox reads a changed file's new bytes instead of failing: never complete from mixed bytes.
     await checkUnchanged(file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
     tracker.report('completing', true);
@@ -203,6 +206,10 @@ async function putWhole(deps: EngineDeps, file: Blob, key: string, options: Reso
     const put = await deps.client.putObject(key, file, {
       ...options, contentMd5: digest.md5Base64,
       onUploadProgress: ({ attempt, transferredBytes }) => board.attempt(1, attempt, transferredBytes),
+    }).catch(async (error: unknown) => {
+      // Not re-sent (the caller's retry decides), but a file that now reads other bytes says why.
+      if (error instanceof OssServiceError && error.code === 'InvalidDigest') await rehashUnchanged(deps.hasher(), file, what, digest, error, options.signal);
+      throw error;
     });
     checkEtag({ operation: 'PutObject' }, digest.md5Hex, put.etag);
     checkCrc({ operation: 'PutObject' }, digest.crc64, put.crc64, what.crc64);

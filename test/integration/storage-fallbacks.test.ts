@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore, ResumeMismatchError, type CheckpointStore } from '../../src/index.js';
-import { md5, minPart, rejectionOf, storedMd5, testBytes, uniqueKey, uploaderFor, useFaultServer, type control, type TestServer } from './setup.js';
+import { aliFor, md5, minPart, rejectionOf, storedMd5, testBytes, uniqueKey, uploaderFor, useFaultServer, type control, type TestServer } from './setup.js';
 
 let server: TestServer;
 let ctl: ReturnType<typeof control>;
@@ -85,15 +85,27 @@ describe('a file that changes under a reader that does not notice', () => {
     override slice(start = 0, end = this.size): Blob {
       return new Blob([this.#live.slice(start, end)]);
     }
+    // Sent whole (PutObject), the File itself is the body: it streams its current bytes too.
+    override stream() {
+      return new Blob([this.#live.slice()]).stream();
+    }
+    override arrayBuffer() {
+      return new Blob([this.#live.slice()]).arrayBuffer();
+    }
   }
 
-  it('rewritten after some parts: ResumeMismatchError before Complete, no object', async () => {
+  /** The server's log of `key` since `mark`, as `op status code` lines. */
+  const trail = async (mark: number, key: string) =>
+    (await ctl.log()).slice(mark).filter((e) => e.key === key && e.op !== 'Options').map((e) => `${e.op}${e.partNumber ? ` #${e.partNumber}` : ''} ${e.status}${e.code ? ` ${e.code}` : ''}`);
+
+  it('rewritten after some parts, no Content-MD5: every part goes, ResumeMismatchError before Complete, no object', async () => {
     const key = uniqueKey('live-file');
     const live = testBytes(8 * minPart, 303);
     const file = new LiveFile(live, 'live.bin');
     const mark = (await ctl.log()).length;
     let parts = 0;
-    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(file, key, {
+    // Without Content-MD5 the server takes whatever bytes come: only the check before Complete can tell.
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1, contentMd5: false }).upload(file, key, {
       onPartComplete: () => {
         parts += 1;
         if (parts === 2) live.set(testBytes(live.length, 304)); // same size, other bytes
@@ -104,6 +116,84 @@ describe('a file that changes under a reader that does not notice', () => {
     const log = (await ctl.log()).slice(mark).filter((e) => e.key === key);
     expect(log.filter((e) => e.op === 'CompleteMultipartUpload')).toEqual([]);
     expect(log.filter((e) => e.op === 'UploadPart' && e.status === 200).length).toBe(8);
+  });
+
+  it('rewritten after some parts, with Content-MD5: the first refused digest ends the upload, nothing more is sent', async () => {
+    const key = uniqueKey('live-file-md5');
+    const live = testBytes(8 * minPart, 306);
+    const file = new LiveFile(live, 'live-md5.bin');
+    const mark = (await ctl.log()).length;
+    let parts = 0;
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(file, key, {
+      onPartComplete: () => {
+        parts += 1;
+        // Part 3 was hashed (one part ahead) from the old bytes; it is sent from the new ones.
+        if (parts === 2) live.set(testBytes(live.length, 307));
+      },
+    }));
+    expect(error).toBeInstanceOf(ResumeMismatchError);
+    expect((error as Error).message).toMatch(/the file changed while it was being uploaded/i);
+    expect((error as Error).cause).toMatchObject({ name: 'OssServiceError', code: 'InvalidDigest' });
+    // Re-reading part 3 gave other bytes than it was hashed from: no re-send, no part 4.
+    expect(await trail(mark, key)).toEqual([
+      'InitiateMultipartUpload 200', 'UploadPart #1 200', 'UploadPart #2 200', 'UploadPart #3 400 InvalidDigest',
+    ]);
+  });
+
+  it('a part failing after the file changed (a hung body cut by RequestTimeout) is reported as the change', async () => {
+    const key = uniqueKey('live-file-timeout');
+    const live = testBytes(6 * minPart, 308);
+    const mark = (await ctl.log()).length;
+    await ctl.addFaults({ op: 'UploadPart', key, partNumber: 3, action: 'error', status: 400, code: 'RequestTimeout' });
+    let parts = 0;
+    try {
+      const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1, contentMd5: false }).upload(new LiveFile(live, 'timeout.bin'), key, {
+        onPartComplete: () => {
+          parts += 1;
+          if (parts === 2) live.set(testBytes(live.length, 309));
+        },
+      }));
+      expect(error).toBeInstanceOf(ResumeMismatchError);
+      expect((error as Error).cause).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
+      expect(await trail(mark, key)).toEqual([
+        'InitiateMultipartUpload 200', 'UploadPart #1 200', 'UploadPart #2 200', 'UploadPart #3 400 RequestTimeout',
+      ]);
+    } finally {
+      await ctl.clearFaults();
+    }
+  });
+
+  it('the same failure with the file unchanged stays the server\'s answer (control)', async () => {
+    const key = uniqueKey('live-file-timeout-same');
+    await ctl.addFaults({ op: 'UploadPart', key, partNumber: 3, action: 'error', status: 400, code: 'RequestTimeout' });
+    try {
+      const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(new LiveFile(testBytes(6 * minPart, 310), 'same-timeout.bin'), key));
+      expect(error).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
+    } finally {
+      await ctl.clearFaults();
+    }
+  });
+
+  it('one PutObject: a file that reads other bytes than it was hashed from is ResumeMismatchError, a damaged body stays InvalidDigest', async () => {
+    const key = uniqueKey('live-put');
+    const live = testBytes(minPart - 5, 311);
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart }).upload(new LiveFile(live, 'put.bin'), key, {
+      onProgress: ({ phase }) => {
+        if (phase === 'uploading') live.set(testBytes(live.length, 312));
+      },
+    }));
+    expect(error).toBeInstanceOf(ResumeMismatchError);
+    expect((error as Error).cause).toMatchObject({ code: 'InvalidDigest' });
+    await expect(aliFor(server).head(key)).rejects.toMatchObject({ status: 404 });
+
+    const same = uniqueKey('live-put-same');
+    await ctl.addFaults({ op: 'PutObject', key: same, action: 'error', status: 400, code: 'InvalidDigest' });
+    try {
+      const damaged = await rejectionOf(uploaderFor(server, { partSize: minPart }).upload(new LiveFile(testBytes(minPart - 5, 313), 'same.bin'), same));
+      expect(damaged).toMatchObject({ name: 'OssServiceError', code: 'InvalidDigest' });
+    } finally {
+      await ctl.clearFaults();
+    }
   });
 
   it('unchanged: the same LiveFile uploads normally (the check costs no request)', async () => {

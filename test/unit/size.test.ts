@@ -10,12 +10,13 @@ import { formatReport, measureBrowserBundle, sizeEntries, type SizeReport } from
  * with issue 12 (real networks, 3.1 KB), 13 (object headers, UTF-8 header values, 1.7 KB) and 14
  * (engine fallbacks, the completed marker, 0.7 KB). V1 signing, CRC-64 combining, copy and the
  * pending-upload functions are opt-in imports (docs/architecture.md#opt-in-features), which took
- * `createUploader` from 40.0 KB to 37.4 KB; the test below keeps them out of it. The ceilings are
+ * `createUploader` from 40.0 KB to 37.4 KB; the test below keeps them out of it. Telling Firefox's
+ * file changes from other failures added 0.1 KB (37.5 KB; whole API 41.0 KB). The ceilings are
  * today's figures plus 0.1 KB, so neither import can grow unnoticed.
  */
 const ceilings: Readonly<Record<(typeof sizeEntries)[number]['name'], number>> = {
-  'createUploader with defaults': 37_500,
-  'whole API': 40_900,
+  'createUploader with defaults': 37_650,
+  'whole API': 41_050,
 };
 
 /** The modules of the opt-in features: an app that imports only `createUploader` must not load them. */
