@@ -113,6 +113,8 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
   const { id, partSize } = start;
   const plan = planParts(file.size, partSize);
   const { name, lastModified } = fileIdentity(file);
+  // What the fingerprint is taken of: sampled again once sending failed, and before Complete.
+  const sampled = { bucket: deps.bucket, key };
   const target = {
     id, fingerprint: start.fingerprint, endpoint: deps.endpoint, bucket: deps.bucket, key, partSize, file, fileName: name, lastModified,
     contentType: options.contentType, contentTypeGiven: options.contentTypeGiven, fileHandle: start.fileHandle,
@@ -144,10 +146,10 @@ async function runMultipart(deps: EngineDeps, file: Blob, key: string, options: 
       },
     }, session.actions).catch(async (error: unknown) => {
       // A failure that a file changed mid-upload can cause (a hung body, a refused digest) is that change.
-      throw await explainSendFailure(error, file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
+      throw await explainSendFailure(error, file, start.fingerprint, sampled, deps.hasher(), signal);
     }).finally(() => watch.stop());
     // Firefox reads a changed file's new bytes instead of failing: never complete from mixed bytes.
-    await checkUnchanged(file, start.fingerprint, { bucket: deps.bucket, key }, deps.hasher(), signal);
+    await checkUnchanged(file, start.fingerprint, sampled, deps.hasher(), signal);
     tracker.report('completing', true);
     const parts = plan.map((p) => ({ partNumber: p.partNumber, etag: session.done.get(p.partNumber)!.etag }));
     const completed = await completeSettled(deps.client, deps.hasher, settings.retry, key, session.uploadId, parts, { ...options, acl: options.acl ?? session.acl });

@@ -94,6 +94,15 @@ describe('a file that changes under a reader that does not notice', () => {
     }
   }
 
+  /** An `onPartComplete` that rewrites `live` (same size, other bytes) once the second part is on the server. */
+  const rewriteAfterTwoParts = (live: Uint8Array<ArrayBuffer>, seed: number) => {
+    let parts = 0;
+    return () => {
+      parts += 1;
+      if (parts === 2) live.set(testBytes(live.length, seed));
+    };
+  };
+
   /** The server's log of `key` since `mark`, as `op status code` lines. */
   const trail = async (mark: number, key: string) =>
     (await ctl.log()).slice(mark).filter((e) => e.key === key && e.op !== 'Options').map((e) => `${e.op}${e.partNumber ? ` #${e.partNumber}` : ''} ${e.status}${e.code ? ` ${e.code}` : ''}`);
@@ -103,13 +112,9 @@ describe('a file that changes under a reader that does not notice', () => {
     const live = testBytes(8 * minPart, 303);
     const file = new LiveFile(live, 'live.bin');
     const mark = (await ctl.log()).length;
-    let parts = 0;
     // Without Content-MD5 the server takes whatever bytes come: only the check before Complete can tell.
     const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1, contentMd5: false }).upload(file, key, {
-      onPartComplete: () => {
-        parts += 1;
-        if (parts === 2) live.set(testBytes(live.length, 304)); // same size, other bytes
-      },
+      onPartComplete: rewriteAfterTwoParts(live, 304),
     }));
     expect(error).toBeInstanceOf(ResumeMismatchError);
     expect((error as Error).message).toMatch(/the file changed while it was being uploaded/i);
@@ -123,13 +128,9 @@ describe('a file that changes under a reader that does not notice', () => {
     const live = testBytes(8 * minPart, 306);
     const file = new LiveFile(live, 'live-md5.bin');
     const mark = (await ctl.log()).length;
-    let parts = 0;
+    // Part 3 was hashed (one part ahead) from the old bytes; it is sent from the new ones.
     const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(file, key, {
-      onPartComplete: () => {
-        parts += 1;
-        // Part 3 was hashed (one part ahead) from the old bytes; it is sent from the new ones.
-        if (parts === 2) live.set(testBytes(live.length, 307));
-      },
+      onPartComplete: rewriteAfterTwoParts(live, 307),
     }));
     expect(error).toBeInstanceOf(ResumeMismatchError);
     expect((error as Error).message).toMatch(/the file changed while it was being uploaded/i);
@@ -145,33 +146,21 @@ describe('a file that changes under a reader that does not notice', () => {
     const live = testBytes(6 * minPart, 308);
     const mark = (await ctl.log()).length;
     await ctl.addFaults({ op: 'UploadPart', key, partNumber: 3, action: 'error', status: 400, code: 'RequestTimeout' });
-    let parts = 0;
-    try {
-      const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1, contentMd5: false }).upload(new LiveFile(live, 'timeout.bin'), key, {
-        onPartComplete: () => {
-          parts += 1;
-          if (parts === 2) live.set(testBytes(live.length, 309));
-        },
-      }));
-      expect(error).toBeInstanceOf(ResumeMismatchError);
-      expect((error as Error).cause).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
-      expect(await trail(mark, key)).toEqual([
-        'InitiateMultipartUpload 200', 'UploadPart #1 200', 'UploadPart #2 200', 'UploadPart #3 400 RequestTimeout',
-      ]);
-    } finally {
-      await ctl.clearFaults();
-    }
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1, contentMd5: false }).upload(new LiveFile(live, 'timeout.bin'), key, {
+      onPartComplete: rewriteAfterTwoParts(live, 309),
+    }));
+    expect(error).toBeInstanceOf(ResumeMismatchError);
+    expect((error as Error).cause).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
+    expect(await trail(mark, key)).toEqual([
+      'InitiateMultipartUpload 200', 'UploadPart #1 200', 'UploadPart #2 200', 'UploadPart #3 400 RequestTimeout',
+    ]);
   });
 
   it('the same failure with the file unchanged stays the server\'s answer (control)', async () => {
     const key = uniqueKey('live-file-timeout-same');
     await ctl.addFaults({ op: 'UploadPart', key, partNumber: 3, action: 'error', status: 400, code: 'RequestTimeout' });
-    try {
-      const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(new LiveFile(testBytes(6 * minPart, 310), 'same-timeout.bin'), key));
-      expect(error).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
-    } finally {
-      await ctl.clearFaults();
-    }
+    const error = await rejectionOf(uploaderFor(server, { partSize: minPart, concurrency: 1 }).upload(new LiveFile(testBytes(6 * minPart, 310), 'same-timeout.bin'), key));
+    expect(error).toMatchObject({ name: 'OssServiceError', code: 'RequestTimeout' });
   });
 
   it('one PutObject: a file that reads other bytes than it was hashed from is ResumeMismatchError, a damaged body stays InvalidDigest', async () => {
@@ -188,12 +177,8 @@ describe('a file that changes under a reader that does not notice', () => {
 
     const same = uniqueKey('live-put-same');
     await ctl.addFaults({ op: 'PutObject', key: same, action: 'error', status: 400, code: 'InvalidDigest' });
-    try {
-      const damaged = await rejectionOf(uploaderFor(server, { partSize: minPart }).upload(new LiveFile(testBytes(minPart - 5, 313), 'same.bin'), same));
-      expect(damaged).toMatchObject({ name: 'OssServiceError', code: 'InvalidDigest' });
-    } finally {
-      await ctl.clearFaults();
-    }
+    const damaged = await rejectionOf(uploaderFor(server, { partSize: minPart }).upload(new LiveFile(testBytes(minPart - 5, 313), 'same.bin'), same));
+    expect(damaged).toMatchObject({ name: 'OssServiceError', code: 'InvalidDigest' });
   });
 
   it('unchanged: the same LiveFile uploads normally (the check costs no request)', async () => {
